@@ -1,0 +1,12 @@
+/*
+ * achan.h - umbrella header: every achan channel kind.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef ACHAN_H
+#define ACHAN_H
+
+#include <achan/common.h>
+#include <achan/chan.h>
+
+#endif /* ACHAN_H */

@@ -1,0 +1,198 @@
+/*
+ * achan/chan.h - bounded (capacity >= 1) and unbuffered (capacity 0) MPMC
+ * channels carrying fixed-size values.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * A bounded channel is a Vyukov ring of `capacity` slots; an uncontended send
+ * or receive takes no lock and makes no syscall.  An unbuffered channel hands
+ * each value straight from the sender to the receiver (one copy).  Values are
+ * copied in and out: every channel has a fixed elem_size chosen at creation
+ * (0 makes a signal-only channel whose value pointers may be NULL).
+ *
+ * Ordering: everything a sender wrote before a successful send happens-before
+ * the return of the receive that gets that value.  A close happens-before
+ * every ACHAN_CLOSED result it causes.
+ *
+ * Who may call what (thread-safe flavour):
+ *
+ *                        | any thread, concurrently with everything below
+ *   send/recv (all forms)| X
+ *   close, len, is_closed| X
+ *   future poll/cancel   | one thread at a time per future (its owner)
+ *   set_elem_dtor        | before the channel is shared
+ *   fini / destroy       | once, after every other call has returned
+ *
+ * Blocking calls park the calling thread on a futex after a short spin.
+ * The local flavour (ACHAN_LOCAL) is not available yet: create/init refuse
+ * it with ACHAN_EINVAL.
+ */
+#ifndef ACHAN_CHAN_H
+#define ACHAN_CHAN_H
+
+#include <achan/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct achan_chan; /* opaque; see achan_chan_memsize() to embed one */
+
+#define ACHAN_CHAN_MAX_ELEM_SIZE ((size_t)1 << 16)  /* 64 KiB per value */
+#define ACHAN_CHAN_MAX_CAPACITY  ((size_t)1 << 28)
+#define ACHAN_CHAN_ALIGN         64                 /* internal alignment of the channel */
+
+/* --- lifetime -------------------------------------------------------------- */
+
+/*
+ * Bytes of caller memory achan_chan_init() needs for this geometry, or 0 if
+ * elem_size or capacity exceeds its maximum.  Includes the slack that lets
+ * init place the channel on a cache-line boundary inside any memory.
+ * Never blocks; any thread.
+ */
+ACHAN_API size_t achan_chan_memsize(size_t elem_size, size_t capacity);
+
+/*
+ * Build a channel in caller memory `mem` of `memsize` bytes (at least
+ * achan_chan_memsize(); any alignment).  The channel is placed at the first
+ * ACHAN_CHAN_ALIGN boundary inside `mem`, so its hot counters sit on cache
+ * lines of their own, and *out points at it.  No allocation.  Returns
+ * ACHAN_OK, or ACHAN_EINVAL (NULL, too small, sizes out of range, unknown
+ * flags).  Pair with achan_chan_fini(); free `mem` (not *out) afterwards.
+ */
+ACHAN_API int achan_chan_init(void *mem, size_t memsize, size_t elem_size,
+		size_t capacity, unsigned flags, struct achan_chan **out);
+
+/*
+ * Tear down a channel built by achan_chan_init(): runs the element
+ * destructor on every value still buffered.  ACHAN_EBUSY (and nothing is
+ * touched) while futures or blocking calls are registered on it.
+ */
+ACHAN_API int achan_chan_fini(struct achan_chan *ch);
+
+/* achan_chan_init() into malloc'd memory.  ACHAN_ENOMEM if that fails. */
+ACHAN_API int achan_chan_create(struct achan_chan **out, size_t elem_size,
+		size_t capacity, unsigned flags);
+
+/* achan_chan_fini(), then free.  ACHAN_EBUSY as for fini. */
+ACHAN_API int achan_chan_destroy(struct achan_chan *ch);
+
+/*
+ * Destructor run at fini/destroy on each value still inside (elem points at
+ * the value; arg is passed through).  NULL removes it.  Call before the
+ * channel is shared.  ACHAN_EINVAL on a NULL channel.
+ */
+ACHAN_API int achan_chan_set_elem_dtor(struct achan_chan *ch,
+		void (*dtor)(void *elem, void *arg), void *arg);
+
+/* --- blocking and non-blocking operations ---------------------------------- */
+
+/*
+ * Send a copy of *value (elem_size bytes).  Waits while the buffer is full
+ * (unbuffered: until a receiver takes the value).  Returns ACHAN_OK, or
+ * ACHAN_CLOSED (the value stays with the caller).  May block; any thread.
+ */
+ACHAN_API int achan_chan_send(struct achan_chan *ch, const void *value);
+
+/*
+ * As achan_chan_send(), giving up at the absolute CLOCK_MONOTONIC time
+ * *deadline with ACHAN_TIMEDOUT (value stays with the caller).  A send that
+ * can complete at once completes even if the deadline has passed.
+ */
+ACHAN_API int achan_chan_send_until(struct achan_chan *ch, const void *value,
+		const struct timespec *deadline);
+
+/*
+ * Never waits.  ACHAN_OK, ACHAN_FULL (no room, older senders waiting, or
+ * unbuffered with no receiver waiting), or ACHAN_CLOSED.
+ */
+ACHAN_API int achan_chan_try_send(struct achan_chan *ch, const void *value);
+
+/*
+ * Receive into *out (elem_size bytes): the oldest buffered value, else a
+ * waiting sender's value; waits while there is none.  Returns ACHAN_OK, or
+ * ACHAN_CLOSED once the channel is closed and drained.  May block.
+ */
+ACHAN_API int achan_chan_recv(struct achan_chan *ch, void *out);
+
+/* As achan_chan_recv(), with an absolute deadline (ACHAN_TIMEDOUT). */
+ACHAN_API int achan_chan_recv_until(struct achan_chan *ch, void *out,
+		const struct timespec *deadline);
+
+/* Never waits.  ACHAN_OK, ACHAN_EMPTY, or ACHAN_CLOSED (closed and drained). */
+ACHAN_API int achan_chan_try_recv(struct achan_chan *ch, void *out);
+
+/*
+ * Close: later sends fail, pending sends fail (values back to their callers),
+ * receivers drain what is buffered, then get ACHAN_CLOSED.  Wakes every
+ * waiter, oldest first.  ACHAN_NEWLY_CLOSED or ACHAN_ALREADY_CLOSED.
+ * Never blocks (it may spin briefly on an internal lock).
+ */
+ACHAN_API int achan_chan_close(struct achan_chan *ch);
+
+/* Values buffered now (a snapshot; 0 for unbuffered channels and NULL). */
+ACHAN_API size_t achan_chan_len(const struct achan_chan *ch);
+/* The capacity given at creation (0 for NULL). */
+ACHAN_API size_t achan_chan_capacity(const struct achan_chan *ch);
+/* The elem_size given at creation (0 for NULL). */
+ACHAN_API size_t achan_chan_elem_size(const struct achan_chan *ch);
+/* 1 once closed, else 0.  A NULL channel answers 1. */
+ACHAN_API int achan_chan_is_closed(const struct achan_chan *ch);
+
+/* --- async futures ---------------------------------------------------------- */
+
+/*
+ * Caller-owned futures: the future *is* the wait-queue node, so waiting
+ * allocates nothing.  Fields are private.
+ *
+ *   poll:   ACHAN_OK (done), ACHAN_PENDING (registered; `waker` will be called
+ *           when progress may be possible - poll again then), ACHAN_CLOSED, or
+ *           ACHAN_EINVAL (NULL, or polled after it returned OK / CLOSED).
+ *           Polling a registered future re-attempts the operation; if it still
+ *           cannot complete it keeps its place in the queue and only the
+ *           waker is replaced.
+ *   cancel: may be called at any time and must be called before the memory
+ *           of a registered future is reused.  Returns ACHAN_OK if the
+ *           operation had completed first (send: the value was transferred;
+ *           receive: a value was written to `out` and belongs to the caller),
+ *           else ACHAN_CANCELLED.  A wakeup the future had received but not
+ *           yet acted on is handed to the next waiter.
+ *
+ * After poll returns OK/CLOSED or cancel returns, no call of the future's
+ * waker is running or will run.
+ */
+struct achan_chan_send_future {
+	struct achan__waiter _w;
+	struct achan_chan *_ch;
+	const void *_value;
+};
+
+struct achan_chan_recv_future {
+	struct achan__waiter _w;
+	struct achan_chan *_ch;
+	void *_out;
+};
+
+/*
+ * Prepare a send of *value (which must stay valid and unchanged until the
+ * future finishes or is cancelled).  ACHAN_EINVAL on NULL f/ch, or NULL value
+ * with elem_size > 0.  Cheap; registers nothing.
+ */
+ACHAN_API int achan_chan_send_future_init(struct achan_chan_send_future *f,
+		struct achan_chan *ch, const void *value);
+ACHAN_API int achan_chan_send_poll(struct achan_chan_send_future *f,
+		const struct achan_waker *waker);
+ACHAN_API int achan_chan_send_cancel(struct achan_chan_send_future *f);
+
+/* Prepare a receive into *out (valid until the future finishes or is cancelled). */
+ACHAN_API int achan_chan_recv_future_init(struct achan_chan_recv_future *f,
+		struct achan_chan *ch, void *out);
+ACHAN_API int achan_chan_recv_poll(struct achan_chan_recv_future *f,
+		const struct achan_waker *waker);
+ACHAN_API int achan_chan_recv_cancel(struct achan_chan_recv_future *f);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACHAN_CHAN_H */

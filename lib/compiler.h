@@ -1,0 +1,71 @@
+/*
+ * compiler.h - internal only: small compiler and CPU helpers shared by every
+ * translation unit of libachan.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef ACHAN_LIB_COMPILER_H
+#define ACHAN_LIB_COMPILER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <ck_cc.h>
+#include <ck_md.h>
+
+#define achan__likely(x)   __builtin_expect(!!(x), 1)
+#define achan__unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Cache-line size and alignment come from Concurrency Kit (ck_md / ck_cc). */
+#define ACHAN__CACHELINE CK_MD_CACHELINE
+#define ACHAN__CACHE_ALIGNED CK_CC_CACHELINE
+
+#define achan__container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/* A polite busy-wait step: tells the core we spin (pause on x86). */
+static inline void
+achan__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/* Is this a ThreadSanitizer build (gcc or clang)? */
+#if defined(__SANITIZE_THREAD__)
+#define ACHAN__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define ACHAN__TSAN 1
+#endif
+#endif
+
+/*
+ * The full fence of the store-buffering (Dekker) pattern in the wakeup
+ * protocols.  ThreadSanitizer does not model atomic_thread_fence, so under
+ * TSan the fence becomes a seq_cst RMW on one shared word: two such RMWs are
+ * ordered in that word's modification order and the later one synchronizes
+ * with the earlier, which gives the same guarantee for the pattern (one side
+ * sees the other's store) in a form TSan understands.  Normal builds keep the
+ * plain fence.
+ */
+#ifdef ACHAN__TSAN
+extern uint64_t achan__tsan_fence_word;
+static inline void
+achan__fence_seq_cst(void)
+{
+	(void)__atomic_fetch_add(&achan__tsan_fence_word, 0, __ATOMIC_SEQ_CST);
+}
+#else
+static inline void
+achan__fence_seq_cst(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+#endif
+
+#endif /* ACHAN_LIB_COMPILER_H */

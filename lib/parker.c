@@ -1,0 +1,204 @@
+/*
+ * parker.c - futex wrappers, the waiter-queue lock's slow path, the per-thread
+ * parker and the one blocking loop every kind uses.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <ck_backoff.h>
+
+#include "compiler.h"
+#include "lock.h"
+#include "parker.h"
+
+#ifdef ACHAN__TSAN
+uint64_t achan__tsan_fence_word;	/* see achan__fence_seq_cst */
+#endif
+
+enum { PARKER_EMPTY = 0, PARKER_NOTIFIED = 1, PARKER_PARKED = 2 };
+
+#define LOCK_SPIN_ROUNDS 6
+
+int
+achan__futex_wait(uint32_t *addr, uint32_t expected,
+		const struct timespec *deadline)
+{
+	long rc;
+
+	if (deadline == NULL)
+		rc = syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected,
+				NULL, NULL, 0);
+	else	/* WAIT_BITSET takes an absolute CLOCK_MONOTONIC timeout. */
+		rc = syscall(SYS_futex, addr, FUTEX_WAIT_BITSET_PRIVATE,
+				expected, deadline, NULL, FUTEX_BITSET_MATCH_ANY);
+	return rc == 0 ? 0 : errno;
+}
+
+void
+achan__futex_wake(uint32_t *addr, int nr)
+{
+	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, nr, NULL, NULL, 0);
+}
+
+void
+achan__lock_acquire_slow(struct achan__lock *l)
+{
+	ck_backoff_t backoff = 16;
+	uint32_t expected;
+	int i;
+
+	for (i = 0; i < LOCK_SPIN_ROUNDS; i++) {
+		ck_backoff_eb(&backoff);
+		achan__cpu_relax();
+		expected = 0;
+		/* L3 (acquire): as L1. */
+		if (__atomic_load_n(&l->word, __ATOMIC_RELAXED) == 0 &&
+		    __atomic_compare_exchange_n(&l->word, &expected, 1, 0,
+				__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+	}
+	/* Mark "held with sleepers" and sleep; whoever finds 0 owns it (in
+	 * state 2, so its release wakes the next sleeper: no lost handoff).
+	 * L3 (acquire): as L1. */
+	while (__atomic_exchange_n(&l->word, 2, __ATOMIC_ACQUIRE) != 0)
+		(void)achan__futex_wait(&l->word, 2, NULL);
+}
+
+static __thread struct achan__parker tls_parker;
+
+struct achan__parker *
+achan__parker_self(void)
+{
+	/* Only this thread's futures use its parker, and none is registered
+	 * between blocking calls, so a stale NOTIFIED can simply be dropped. */
+	__atomic_store_n(&tls_parker.state, PARKER_EMPTY, __ATOMIC_RELAXED);
+	return &tls_parker;
+}
+
+void
+achan__parker_wake(void *arg)
+{
+	struct achan__parker *p = arg;
+
+	/* P1 (release): whatever the waking thread did before (filling the
+	 * future, its state) happens-before the parked thread's P2. */
+	if (__atomic_exchange_n(&p->state, PARKER_NOTIFIED, __ATOMIC_RELEASE) ==
+	    PARKER_PARKED)
+		achan__futex_wake(&p->state, 1);
+}
+
+/* P2 (acquire): pairs with P1.  Consumes a notification if there is one. */
+static int
+parker_consume(struct achan__parker *p)
+{
+	uint32_t expected = PARKER_NOTIFIED;
+
+	if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != PARKER_NOTIFIED)
+		return 0;
+	return __atomic_compare_exchange_n(&p->state, &expected, PARKER_EMPTY,
+			0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/*
+ * Adaptive spin before sleeping, per thread.  A futex sleep and wakeup costs
+ * microseconds on both sides, so when the partner runs on another core it
+ * pays to spin for about one of its turns; when it does not (more runnable
+ * threads than cores) spinning only steals its CPU.  Each thread learns which
+ * case it is in: a wake that arrives while spinning doubles the budget, a
+ * spin that runs out halves it (the idea of glibc's adaptive mutex).
+ */
+#define SPIN_MIN 16u
+#define SPIN_MAX (1u << 14)
+static __thread uint32_t tls_spin_budget = 1u << 10;
+
+int
+achan__park(struct achan__parker *p, const struct timespec *deadline)
+{
+	uint32_t budget = tls_spin_budget, i, expected;
+	int err;
+
+	for (i = 0; i < budget; i++) {
+		if (parker_consume(p)) {
+			if (budget < SPIN_MAX)
+				tls_spin_budget = budget * 2;
+			return ACHAN_OK;
+		}
+		achan__cpu_relax();
+	}
+	if (budget > SPIN_MIN)
+		tls_spin_budget = budget / 2;
+	expected = PARKER_EMPTY;
+	/* P3 (relaxed): announces the sleep; a waker that sees PARKED calls
+	 * FUTEX_WAKE.  If a wake came first the CAS fails and we return. */
+	if (!__atomic_compare_exchange_n(&p->state, &expected, PARKER_PARKED, 0,
+			__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		(void)parker_consume(p);
+		return ACHAN_OK;
+	}
+	for (;;) {
+		err = achan__futex_wait(&p->state, PARKER_PARKED, deadline);
+		if (parker_consume(p))
+			return ACHAN_OK;
+		if (err == ETIMEDOUT) {
+			expected = PARKER_PARKED;
+			if (__atomic_compare_exchange_n(&p->state, &expected,
+					PARKER_EMPTY, 0, __ATOMIC_RELAXED,
+					__ATOMIC_RELAXED))
+				return ACHAN_TIMEDOUT;
+			/* A wake raced the timeout: take it. */
+			(void)parker_consume(p);
+			return ACHAN_OK;
+		}
+		/* 0 (woken or spurious), EINTR, EAGAIN (word already changed):
+		 * loop and re-check the word. */
+	}
+}
+
+int
+achan__snooze(struct achan__snooze *b)
+{
+	uint32_t i;
+
+	if (b->step <= 6) {
+		for (i = 0; i < (1u << b->step); i++)
+			achan__cpu_relax();
+	} else if (b->step <= 10) {
+		sched_yield();
+	} else {
+		return 0;
+	}
+	b->step++;
+	return 1;
+}
+
+int
+achan__block_on(void *future, achan__poll_fn poll, achan__cancel_fn cancel,
+		const struct timespec *deadline)
+{
+	struct achan__parker *p = achan__parker_self();
+	struct achan_waker waker = { achan__parker_wake, p };
+	int r;
+
+	for (;;) {
+		r = poll(future, &waker);
+		if (r != ACHAN_PENDING)
+			return r;
+		if (achan__park(p, deadline) == ACHAN_TIMEDOUT) {
+			r = cancel(future);
+			return r == ACHAN_OK ? ACHAN_OK : ACHAN_TIMEDOUT;
+		}
+	}
+}
+
+int
+achan__timespec_valid(const struct timespec *ts)
+{
+	return ts != NULL && ts->tv_sec >= 0 && ts->tv_nsec >= 0 &&
+	    ts->tv_nsec < 1000000000L;
+}

@@ -1,0 +1,242 @@
+/*
+ * ring.h - internal only: the bounded MPMC ring under every buffered channel.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Dmitry Vyukov's bounded MPMC queue: each slot carries a sequence number
+ * ("stamp") that says whose turn it is, so producers and consumers meet only
+ * on the slot they touch and on their own counter.  Positions encode
+ * {lap, index} as crossbeam's ArrayQueue does, so any capacity works without
+ * a division: index = pos & (mark - 1), and a lap adds one_lap = 2 * mark.
+ * The bit `mark` of the tail word is the closed flag: a push that races a
+ * close either claims its slot before the close or sees the flag.
+ *
+ * Stamps for the slot at position pos (index i, lap L):
+ *   stamp == pos              free: a producer at pos may fill it
+ *   stamp == pos + 1          full: a consumer at pos may take it
+ *   stamp == pos + one_lap    taken; free again for the producer one lap on
+ * Counters are free-running and compared only for equality, so wrapping
+ * 2^64 is harmless.
+ *
+ * Neither side waits for the other: a slot claimed but not yet published
+ * reads as empty (pop) and a slot taken but not yet released reads as full
+ * (push).  The channel's wakeup protocol covers both windows (chan.c).
+ */
+#ifndef ACHAN_LIB_RING_H
+#define ACHAN_LIB_RING_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include <achan/common.h>
+
+#include "compiler.h"
+
+struct achan__ring {
+	/* read-mostly geometry, shared by both sides */
+	uint64_t cap;
+	uint64_t mark;
+	uint64_t one_lap;
+	size_t elem_size;
+	size_t slot_size;
+	unsigned char *slots;
+	/* producers: next position to fill; | mark once closed */
+	uint64_t tail ACHAN__CACHE_ALIGNED;
+	/* consumers: next position to take */
+	uint64_t head ACHAN__CACHE_ALIGNED;
+} ACHAN__CACHE_ALIGNED;
+
+/* Bytes of slot memory for this geometry. */
+static inline size_t
+achan__ring_slot_size(size_t elem_size)
+{
+	return sizeof(uint64_t) + ((elem_size + 7) & ~(size_t)7);
+}
+
+static inline void
+achan__ring_init(struct achan__ring *r, unsigned char *slots, size_t cap,
+		size_t elem_size)
+{
+	uint64_t mark = 1, i;
+
+	while (mark < (uint64_t)cap + 1)
+		mark <<= 1;
+	r->cap = cap;
+	r->mark = mark;
+	r->one_lap = mark << 1;
+	r->elem_size = elem_size;
+	r->slot_size = achan__ring_slot_size(elem_size);
+	r->slots = slots;
+	r->tail = 0;
+	r->head = 0;
+	for (i = 0; i < cap; i++)
+		*(uint64_t *)(void *)(slots + i * r->slot_size) = i;
+}
+
+static inline uint64_t *
+achan__ring_stamp(const struct achan__ring *r, uint64_t pos)
+{
+	return (uint64_t *)(void *)(r->slots + (pos & (r->mark - 1)) * r->slot_size);
+}
+
+static inline void
+achan__ring_copy(void *dst, const void *src, size_t n)
+{
+	/* The pointer-sized case is the common one: a constant-size copy. */
+	if (achan__likely(n == sizeof(uint64_t)))
+		memcpy(dst, src, sizeof(uint64_t));
+	else if (n != 0)	/* signal-only channels may pass NULL */
+		memcpy(dst, src, n);
+}
+
+/* The position after pos: next index, or index 0 of the next lap. */
+static inline uint64_t
+achan__ring_next(const struct achan__ring *r, uint64_t pos)
+{
+	uint64_t idx = pos & (r->mark - 1);
+
+	return idx + 1 < r->cap ? pos + 1 :
+	    (pos & ~(r->one_lap - 1)) + r->one_lap;
+}
+
+/*
+ * Copy *value into the ring.  ACHAN_OK, ACHAN_FULL or ACHAN_CLOSED.
+ * On ACHAN_OK the publishing store (R1) has been made; the caller issues the
+ * fence of the wakeup protocol.
+ */
+static inline int
+achan__ring_push(struct achan__ring *r, const void *value)
+{
+	/* relaxed: only a hint of where to start; the stamp decides */
+	uint64_t tail = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+	uint64_t *stamp, s;
+
+	for (;;) {
+		if (achan__unlikely(tail & r->mark))
+			return ACHAN_CLOSED;
+		stamp = achan__ring_stamp(r, tail);
+		/* A1 (acquire): pairs with R2 in pop; the consumer of the
+		 * previous lap finished reading the slot before we refill it. */
+		s = __atomic_load_n(stamp, __ATOMIC_ACQUIRE);
+		if (s == tail) {
+			/* relaxed CAS: claims the slot; the data edge is the
+			 * stamp (R1), and the closed bit makes it fail. */
+			if (__atomic_compare_exchange_n(&r->tail, &tail,
+					achan__ring_next(r, tail), 1,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+				achan__ring_copy(stamp + 1, value, r->elem_size);
+				/* R1 (release): publishes the value; pairs
+				 * with A2 in pop. */
+				__atomic_store_n(stamp, tail + 1,
+				    __ATOMIC_RELEASE);
+				return ACHAN_OK;
+			}
+			/* CAS failure reloaded tail */
+		} else if (s + r->one_lap == tail + 1) {
+			return ACHAN_FULL;	/* last lap's value still there */
+		} else {
+			tail = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+/*
+ * A producer has claimed the oldest slot but not yet published it.  Internal
+ * result of achan__ring_pop; never returned to users (try_recv says EMPTY).
+ */
+#define ACHAN__RING_INFLIGHT (-1)
+
+/*
+ * Move the oldest value into *out.  ACHAN_OK, ACHAN_EMPTY (nothing claimed),
+ * ACHAN__RING_INFLIGHT (the oldest slot is being filled), or ACHAN_CLOSED
+ * (closed, and every claimed slot has been taken: nothing more can come).
+ */
+static inline int
+achan__ring_pop(struct achan__ring *r, void *out)
+{
+	uint64_t head = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+	uint64_t *stamp, s, tail, h2;
+
+	for (;;) {
+		stamp = achan__ring_stamp(r, head);
+		/* A2 (acquire): pairs with R1; the value is visible. */
+		s = __atomic_load_n(stamp, __ATOMIC_ACQUIRE);
+		if (s == head + 1) {
+			if (__atomic_compare_exchange_n(&r->head, &head,
+					achan__ring_next(r, head), 1,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+				achan__ring_copy(out, stamp + 1, r->elem_size);
+				/* R2 (release): the slot is free for the next
+				 * lap once our read is done; pairs with A1. */
+				__atomic_store_n(stamp, head + r->one_lap,
+				    __ATOMIC_RELEASE);
+				return ACHAN_OK;
+			}
+		} else if (s == head) {
+			/* A3 (acquire): pairs with the closing RMW, so a
+			 * CLOSED answer happens-after the close. */
+			tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+			if ((tail & ~r->mark) == head)
+				return (tail & r->mark) ? ACHAN_CLOSED : ACHAN_EMPTY;
+			h2 = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+			if (h2 == head)
+				return ACHAN__RING_INFLIGHT;
+			head = h2;
+		} else {
+			head = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+/* Set the closed bit.  1 if this call set it. */
+static inline int
+achan__ring_close(struct achan__ring *r)
+{
+	/* C1 (seq_cst RMW): after it no push can claim a slot; pairs with A3
+	 * and with the closed checks made under the waiter locks. */
+	return !(__atomic_fetch_or(&r->tail, r->mark, __ATOMIC_SEQ_CST) & r->mark);
+}
+
+static inline int
+achan__ring_is_closed(const struct achan__ring *r)
+{
+	/* acquire: pairs with C1 */
+	return (__atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) & r->mark) != 0;
+}
+
+/* Values buffered now: a consistent snapshot of head and tail. */
+static inline size_t
+achan__ring_len(const struct achan__ring *r)
+{
+	uint64_t tail, head, hix, tix;
+
+	for (;;) {
+		tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+		head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) == tail)
+			break;
+	}
+	tail &= ~r->mark;
+	hix = head & (r->mark - 1);
+	tix = tail & (r->mark - 1);
+	if (hix < tix)
+		return (size_t)(tix - hix);
+	if (hix > tix)
+		return (size_t)(r->cap - hix + tix);
+	return tail == head ? 0 : (size_t)r->cap;
+}
+
+/* Single-threaded (fini): apply fn to every value still inside. */
+static inline void
+achan__ring_for_each(struct achan__ring *r, void (*fn)(void *, void *),
+		void *arg)
+{
+	uint64_t pos = r->head, end = r->tail & ~r->mark;
+
+	while (pos != end) {
+		fn(achan__ring_stamp(r, pos) + 1, arg);
+		pos = achan__ring_next(r, pos);
+	}
+}
+
+#endif /* ACHAN_LIB_RING_H */
