@@ -81,16 +81,26 @@ achan__parker_self(void)
 	return &tls_parker;
 }
 
+int
+achan__parker_notify(struct achan__parker *p)
+{
+	/* P1 (release): whatever the waking thread did before (filling the
+	 * future, its state) happens-before the parked thread's P2. */
+	return __atomic_exchange_n(&p->state, PARKER_NOTIFIED,
+	    __ATOMIC_RELEASE) == PARKER_PARKED;
+}
+
+void
+achan__parker_kick(struct achan__parker *p)
+{
+	achan__futex_wake(&p->state, 1);
+}
+
 void
 achan__parker_wake(void *arg)
 {
-	struct achan__parker *p = arg;
-
-	/* P1 (release): whatever the waking thread did before (filling the
-	 * future, its state) happens-before the parked thread's P2. */
-	if (__atomic_exchange_n(&p->state, PARKER_NOTIFIED, __ATOMIC_RELEASE) ==
-	    PARKER_PARKED)
-		achan__futex_wake(&p->state, 1);
+	if (achan__parker_notify(arg))
+		achan__parker_kick(arg);
 }
 
 /* P2 (acquire): pairs with P1.  Consumes a notification if there is one. */

@@ -32,6 +32,17 @@ struct achan__parker *achan__parker_self(void);
 void achan__parker_wake(void *arg);
 
 /*
+ * achan__parker_wake in two steps, for the waiter queue's wake loop: notify
+ * (returns 1 if the thread sleeps in the kernel), then kick (FUTEX_WAKE).
+ * The queue ends its wake/teardown handshake between the two, so the woken
+ * thread never waits for the waker's syscall to return.  The kick may then
+ * reach a parker whose thread has moved on; a FUTEX_WAKE on such a word is
+ * at worst a spurious wakeup, which every futex wait must tolerate anyway.
+ */
+int achan__parker_notify(struct achan__parker *p);
+void achan__parker_kick(struct achan__parker *p);
+
+/*
  * Spin briefly, then sleep until woken or until the absolute CLOCK_MONOTONIC
  * deadline (NULL: none).  ACHAN_OK when woken (possibly spuriously: callers
  * re-poll), ACHAN_TIMEDOUT when the deadline passed first.

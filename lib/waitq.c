@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "compiler.h"
+#include "parker.h"
 #include "waitq.h"
 
 void
@@ -105,11 +106,23 @@ achan__wakelist_run(struct achan__wakelist *l)
 		waker = w->_waker;
 		outcome = __atomic_load_n(&w->_state, __ATOMIC_RELAXED) &
 		    ~(uint32_t)ACHAN__W_BUSY;
-		waker.wake(waker.arg);
-		/* W2 (release): ends the handshake; publishes the outcome and
-		 * anything the waking side wrote into the future (a received
-		 * value, a DONE).  Pairs with W3 in achan__waiter_settle. */
-		__atomic_store_n(&w->_state, outcome, __ATOMIC_RELEASE);
+		if (waker.wake == achan__parker_wake) {
+			/* A thread blocked in achan: end the handshake before
+			 * the futex syscall (see achan__parker_kick). */
+			int sleeping = achan__parker_notify(waker.arg);
+
+			/* W2 (release): as below. */
+			__atomic_store_n(&w->_state, outcome, __ATOMIC_RELEASE);
+			if (sleeping)
+				achan__parker_kick(waker.arg);
+		} else {
+			waker.wake(waker.arg);
+			/* W2 (release): ends the handshake; publishes the
+			 * outcome and anything the waking side wrote into the
+			 * future (a received value, a DONE).  Pairs with W3 in
+			 * achan__waiter_settle. */
+			__atomic_store_n(&w->_state, outcome, __ATOMIC_RELEASE);
+		}
 		w = next;
 	}
 	l->first = l->last = NULL;

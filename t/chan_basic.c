@@ -218,15 +218,46 @@ test_init_fini(void)
 		canary &= mem[i] == 0xa5;
 	ok(canary, "nothing written past memsize bytes");
 
-	/* only 8-byte alignment (required), not 64 (recommended) */
-	is_st(achan_chan_init(mem + 8, ms, 8, 16, 0, &ch), ACHAN_OK,
-			"init into 8-aligned (not 64-aligned) memory");
-	v = 42;
-	out = 0;
-	ok(achan_chan_try_send(ch, &v) == ACHAN_OK &&
-			achan_chan_try_recv(ch, &out) == ACHAN_OK && out == 42,
-			"8-aligned channel works");
-	is_st(achan_chan_fini(ch), ACHAN_OK, "fini 8-aligned");
+	free(mem);
+
+	/*
+	 * Any alignment (chan.h): the channel is placed at the first
+	 * ACHAN_CHAN_ALIGN boundary inside mem and stays inside memsize bytes.
+	 */
+	static const size_t offs[] = { 1, 3, 4, 8, 9, 16, 31, 32, 63, 64 };
+	total = ((ms + 128 + 256) + 63) & ~(size_t)63;
+	mem = aligned_alloc(64, total);
+	if (!mem)
+		bail_out("aligned_alloc");
+	for (size_t k = 0; k < sizeof(offs) / sizeof(offs[0]); k++) {
+		unsigned char *m = mem + offs[k];
+		memset(mem, 0xa5, total);
+		ch = NULL;
+		if (!is_st(achan_chan_init(m, ms, 8, 16, 0, &ch), ACHAN_OK,
+				"init at offset %zu from a 64-byte boundary", offs[k]))
+			continue;
+		ok((unsigned char *)ch >= m && (unsigned char *)ch < m + ms &&
+				(uintptr_t)ch % ACHAN_CHAN_ALIGN == 0 &&
+				(unsigned char *)ch - m < ACHAN_CHAN_ALIGN,
+				"offset %zu: channel at the first %d-byte boundary inside mem",
+				offs[k], ACHAN_CHAN_ALIGN);
+		good = 1;
+		for (int round = 0; round < 3; round++) {
+			for (v = 0; v < 16; v++)
+				good &= achan_chan_try_send(ch, &v) == ACHAN_OK;
+			good &= achan_chan_try_send(ch, &v) == ACHAN_FULL;
+			for (v = 0; v < 16; v++)
+				good &= achan_chan_try_recv(ch, &out) == ACHAN_OK && out == v;
+		}
+		ok(good, "offset %zu: channel fills and drains in order", offs[k]);
+		is_st(achan_chan_fini(ch), ACHAN_OK, "offset %zu: fini", offs[k]);
+		canary = 1;
+		for (size_t i = 0; i < offs[k]; i++)
+			canary &= mem[i] == 0xa5;
+		for (size_t i = offs[k] + ms; i < total; i++)
+			canary &= mem[i] == 0xa5;
+		ok(canary, "offset %zu: nothing written outside [mem, mem + memsize)", offs[k]);
+	}
 	free(mem);
 
 	/* exact-size heap block: ASan catches any access beyond memsize */
