@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * Bounded (capacity >= 1): values live in a Vyukov ring (ring.h).  The fast
- * path is ring_push / ring_pop plus one fence and one relaxed load of the
+ * path is ring_push / ring_pop (one CAS each) plus one plain load of the
  * other side's `nwaiting` word; the waiter queues and their locks are touched
  * only when someone waits.
  *
@@ -16,30 +16,39 @@
  *
  * Receivers.  A receiver that finds the ring empty links itself into recvq
  * and raises recvq.nwaiting (D-store, under the lock), then issues fence F2
- * and looks at the ring again (its stamp load, A2) before it may sleep.  A
- * sender publishes its value with the stamp store R1, issues fence F1, then
- * reads recvq.nwaiting.  F1 and F2 are seq_cst fences around a store and a
- * load of two locations (the store-buffering pattern): at least one side
- * sees the other's store.  Either the receiver's second look finds the value,
- * or the sender sees nwaiting != 0 and wakes the oldest waiting receiver.
- * A receiver only sleeps when the ring is empty in the strong sense
- * (head == tail): when the oldest slot is claimed but not yet published it
- * waits for that publish (pop_settled) instead, since the publisher's wakeup
- * may have gone to a receiver that needs exactly that slot.  A wakeup is a
- * hint, not a reservation: a woken receiver that finds nothing re-registers
- * (and re-checks, as above); one that is cancelled before acting on its wakeup
- * hands it to the next receiver (achan__future_cancel).
+ * and looks at the ring again before it may sleep: the stamp of the oldest
+ * slot, then the tail counter (A3).  A sender claims its slot with a seq_cst
+ * CAS on the tail (S1), publishes the value (R1), then reads recvq.nwaiting
+ * with a seq_cst load (D1).  This is the store-buffering pattern with a
+ * fence on one side and seq_cst operations on the other; C11's rule for
+ * seq_cst fences ([atomics.order]: a load sequenced after fence X observes
+ * the last seq_cst modification before X in S, or a later one) gives: either
+ * D1 sees the registration, and the sender wakes the oldest waiting receiver,
+ * or the receiver's tail load sees S1.  In the second case the value may not
+ * be published yet (R1 pending): the receiver then waits for that publish
+ * (pop_settled: a few instructions) instead of sleeping - sleeping would be
+ * wrong, since this sender's D1 may have missed it.  So the uncontended
+ * send pays no fence of its own: its CAS is the locked instruction.
+ *
+ * A wakeup is a hint, not a reservation: a woken receiver that finds nothing
+ * re-registers (and re-checks, as above); one that is cancelled before acting
+ * on its wakeup hands it to the next receiver (achan__future_cancel).  A
+ * woken receiver that finds the oldest slot claimed but unpublished waits
+ * for it too: the publisher's wakeup may be the one it consumed.
  *
  * Senders.  Symmetrically, a sender that finds the ring full links itself
- * into sendq, raises sendq.nwaiting, issues F2 and retries (A1) if it is the
- * oldest waiting sender.  A receiver frees a slot with R2, issues F3, and
- * reads sendq.nwaiting; if senders wait it moves values from the oldest
- * waiting senders into the ring (serve_senders) for as long as there is room,
- * completing their futures (DONE) - so a slot freed by a receive goes to the
- * oldest waiting sender, and a new send cannot overtake it: a send that sees
- * nwaiting != 0 queues behind.  Looping while there is room matters: two
- * receivers can free two slots in the order opposite to the ring's, and the
- * second one's serve must fill both.
+ * into sendq, raises sendq.nwaiting, issues F2 and - if it is the oldest
+ * waiting sender - retries: the stamp of the slot at the tail, then the head
+ * counter (A4).  A receiver claims a value with a seq_cst CAS on the head
+ * (S2), releases the slot (R2) and reads sendq.nwaiting (D2, seq_cst).
+ * Either D2 sees the waiting sender, or A4 sees S2 (the slot is being freed:
+ * the sender waits for R2 and takes it).  A receiver that sees waiting
+ * senders moves values from the oldest of them into the ring for as long as
+ * there is room (serve_senders), completing their futures (DONE) - so a slot
+ * freed by a receive goes to the oldest waiting sender, and a new send cannot
+ * overtake it: a send that sees nwaiting != 0 queues behind.  Looping while
+ * there is room matters: two receivers can free two slots in the order
+ * opposite to the ring's, and the second one's serve must fill both.
  *
  * Close.  close sets the closed bit in the ring's tail word (C1, seq_cst),
  * then takes each queue lock and wakes every waiter.  Registration checks the
@@ -119,33 +128,49 @@ waker_ok(const struct achan_waker *waker)
 	return waker != NULL && waker->wake != NULL;
 }
 
-/*
- * ring_pop, waiting out a producer that has claimed the oldest slot but not
- * published it yet (a few instructions, unless it was preempted).
- */
+/* Wait out the other side's operation in flight (a few instructions,
+ * unless its thread was preempted). */
+static void
+inflight_pause(unsigned *spins)
+{
+	if (++*spins < 128)
+		achan__cpu_relax();
+	else
+		sched_yield();
+}
+
+/* ring_pop, waiting out a producer that claimed the oldest slot. */
 static int
 pop_settled(struct achan_chan *ch, void *out)
 {
 	unsigned spins = 0;
 	int r;
 
-	while ((r = achan__ring_pop(&ch->ring, out)) == ACHAN__RING_INFLIGHT) {
-		if (++spins < 128)
-			achan__cpu_relax();
-		else
-			sched_yield();
-	}
+	while ((r = achan__ring_pop(&ch->ring, out)) == ACHAN__RING_INFLIGHT)
+		inflight_pause(&spins);
 	return r;
 }
 
-/* After a value entered the ring (R1): wake the oldest waiting receiver. */
+/* ring_push, waiting out a consumer that is freeing the slot at the tail. */
+static int
+push_settled(struct achan_chan *ch, const void *value)
+{
+	unsigned spins = 0;
+	int r;
+
+	while ((r = achan__ring_push(&ch->ring, value)) == ACHAN__RING_INFLIGHT)
+		inflight_pause(&spins);
+	return r;
+}
+
+/* After a push (S1, R1): wake the oldest waiting receiver, if any. */
 static inline void
 wake_receiver_if_waiting(struct achan_chan *ch)
 {
-	/* F1 (seq_cst fence): orders R1 before the nwaiting load; pairs with
-	 * F2 in recv registration (see the argument at the top). */
-	achan__fence_seq_cst();
-	if (achan__unlikely(achan__waitq_nwaiting(&ch->recvq) != 0))
+	/* D1 (seq_cst load): after S1; pairs with F2 in recv registration
+	 * (see the argument at the top). */
+	if (achan__unlikely(__atomic_load_n(&ch->recvq.nwaiting,
+			__ATOMIC_SEQ_CST) != 0))
 		(void)achan__waitq_wake_one(&ch->recvq, &ch->recvq.lock,
 		    ACHAN__W_NOTIFIED);
 }
@@ -171,14 +196,13 @@ serve_senders(struct achan_chan *ch)
 		wake_receiver_if_waiting(ch);
 }
 
-/* After a slot was freed (R2): let the oldest waiting senders fill it. */
+/* After a pop (S2, R2): let the oldest waiting senders fill the room. */
 static inline void
 serve_senders_if_waiting(struct achan_chan *ch)
 {
-	/* F3 (seq_cst fence): orders R2 before the nwaiting load; pairs with
-	 * F2 in send registration. */
-	achan__fence_seq_cst();
-	if (achan__unlikely(achan__waitq_nwaiting(&ch->sendq) != 0))
+	/* D2 (seq_cst load): after S2; pairs with F2 in send registration. */
+	if (achan__unlikely(__atomic_load_n(&ch->sendq.nwaiting,
+			__ATOMIC_SEQ_CST) != 0))
 		serve_senders(ch);
 }
 
@@ -365,7 +389,8 @@ bounded_try_send(struct achan_chan *ch, const void *value)
 	r = achan__ring_push(&ch->ring, value);
 	if (achan__likely(r == ACHAN_OK))
 		wake_receiver_if_waiting(ch);
-	return r;
+	/* a slot still being vacated by a receive counts as full here */
+	return r == ACHAN__RING_INFLIGHT ? ACHAN_FULL : r;
 }
 
 static int
@@ -392,7 +417,7 @@ bounded_send_poll(struct achan_chan_send_future *f,
 		}
 		/* Still queued.  Only the oldest sender may take a slot. */
 		r = achan__waitq_head(&ch->sendq) == w ?
-		    achan__ring_push(&ch->ring, f->_value) : ACHAN_FULL;
+		    push_settled(ch, f->_value) : ACHAN_FULL;
 		if (r == ACHAN_FULL) {
 			w->_waker = *waker;	/* keep our place, new waker */
 			achan__lock_release(&ch->sendq.lock);
@@ -417,10 +442,10 @@ bounded_send_poll(struct achan_chan_send_future *f,
 	w->_waker = *waker;
 	achan__waitq_push(&ch->sendq, w);
 	/* F2 (seq_cst fence): orders our nwaiting store before the retry's
-	 * stamp load (A1); pairs with F3 after a receiver frees a slot. */
+	 * loads (A1, A4); pairs with S2/D2 of a receiver freeing a slot. */
 	achan__fence_seq_cst();
 	r = achan__waitq_head(&ch->sendq) == w ?
-	    achan__ring_push(&ch->ring, f->_value) : ACHAN_FULL;
+	    push_settled(ch, f->_value) : ACHAN_FULL;
 	if (r != ACHAN_FULL) {
 		achan__waitq_remove(&ch->sendq, w);
 		achan__lock_release(&ch->sendq.lock);
@@ -484,12 +509,6 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 	}
 
 	r = pop_settled(ch, f->_out);
-	if (r == ACHAN_EMPTY && achan__waitq_nwaiting(&ch->sendq) != 0) {
-		/* Defensive: senders wait but the ring is empty.  The protocol
-		 * should never leave it so; let them in rather than sleep. */
-		serve_senders(ch);
-		r = pop_settled(ch, f->_out);
-	}
 	if (r == ACHAN_OK)
 		serve_senders_if_waiting(ch);
 	if (r != ACHAN_EMPTY)
@@ -499,7 +518,7 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 	w->_waker = *waker;
 	achan__waitq_push(&ch->recvq, w);
 	/* F2 (seq_cst fence): orders our nwaiting store before the retry's
-	 * stamp load (A2); pairs with F1 after a sender publishes. */
+	 * loads (A2, A3); pairs with S1/D1 of a sender. */
 	achan__fence_seq_cst();
 	r = pop_settled(ch, f->_out);
 	if (r != ACHAN_EMPTY) {

@@ -100,9 +100,18 @@ achan__ring_next(const struct achan__ring *r, uint64_t pos)
 }
 
 /*
- * Copy *value into the ring.  ACHAN_OK, ACHAN_FULL or ACHAN_CLOSED.
- * On ACHAN_OK the publishing store (R1) has been made; the caller issues the
- * fence of the wakeup protocol.
+ * The slot at the boundary is in flight: claimed by the other side (its
+ * counter CAS is done) but not yet published (pop) or released (push).  An
+ * internal result, never returned to users: try_recv says EMPTY, try_send
+ * FULL; a caller about to sleep waits for the few instructions instead,
+ * because the wakeup protocol counts that operation as done (chan.c).
+ */
+#define ACHAN__RING_INFLIGHT (-1)
+
+/*
+ * Copy *value into the ring.  ACHAN_OK, ACHAN_FULL, ACHAN__RING_INFLIGHT or
+ * ACHAN_CLOSED.  The claiming CAS is seq_cst: it is one half of the wakeup
+ * protocol's store-buffering pair (chan.c).
  */
 static inline int
 achan__ring_push(struct achan__ring *r, const void *value)
@@ -119,11 +128,13 @@ achan__ring_push(struct achan__ring *r, const void *value)
 		 * previous lap finished reading the slot before we refill it. */
 		s = __atomic_load_n(stamp, __ATOMIC_ACQUIRE);
 		if (s == tail) {
-			/* relaxed CAS: claims the slot; the data edge is the
-			 * stamp (R1), and the closed bit makes it fail. */
+			/* S1 (seq_cst CAS): claims the slot (the closed bit
+			 * makes it fail); the data edge is the stamp (R1).
+			 * seq_cst because it pairs with F2 in recv
+			 * registration: see chan.c. */
 			if (__atomic_compare_exchange_n(&r->tail, &tail,
 					achan__ring_next(r, tail), 1,
-					__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+					__ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
 				achan__ring_copy(stamp + 1, value, r->elem_size);
 				/* R1 (release): publishes the value; pairs
 				 * with A2 in pop. */
@@ -133,18 +144,19 @@ achan__ring_push(struct achan__ring *r, const void *value)
 			}
 			/* CAS failure reloaded tail */
 		} else if (s + r->one_lap == tail + 1) {
-			return ACHAN_FULL;	/* last lap's value still there */
+			/* Last lap's value is still there.  Truly full unless
+			 * a consumer already claimed it (head moved on) and is
+			 * copying it out.  A4 (relaxed): after F2 when it
+			 * matters; pairs with S2. */
+			if (__atomic_load_n(&r->head, __ATOMIC_RELAXED) +
+			    r->one_lap == tail)
+				return ACHAN_FULL;
+			return ACHAN__RING_INFLIGHT;
 		} else {
 			tail = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
 		}
 	}
 }
-
-/*
- * A producer has claimed the oldest slot but not yet published it.  Internal
- * result of achan__ring_pop; never returned to users (try_recv says EMPTY).
- */
-#define ACHAN__RING_INFLIGHT (-1)
 
 /*
  * Move the oldest value into *out.  ACHAN_OK, ACHAN_EMPTY (nothing claimed),
@@ -162,9 +174,11 @@ achan__ring_pop(struct achan__ring *r, void *out)
 		/* A2 (acquire): pairs with R1; the value is visible. */
 		s = __atomic_load_n(stamp, __ATOMIC_ACQUIRE);
 		if (s == head + 1) {
+			/* S2 (seq_cst CAS): claims the value; pairs with F2
+			 * in send registration (chan.c). */
 			if (__atomic_compare_exchange_n(&r->head, &head,
 					achan__ring_next(r, head), 1,
-					__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+					__ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
 				achan__ring_copy(out, stamp + 1, r->elem_size);
 				/* R2 (release): the slot is free for the next
 				 * lap once our read is done; pairs with A1. */
@@ -174,7 +188,8 @@ achan__ring_pop(struct achan__ring *r, void *out)
 			}
 		} else if (s == head) {
 			/* A3 (acquire): pairs with the closing RMW, so a
-			 * CLOSED answer happens-after the close. */
+			 * CLOSED answer happens-after the close; after F2 it
+			 * sees S1 of any push that missed our registration. */
 			tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
 			if ((tail & ~r->mark) == head)
 				return (tail & r->mark) ? ACHAN_CLOSED : ACHAN_EMPTY;

@@ -66,7 +66,8 @@ ACHAN_API int achan_chan_init(void *mem, size_t memsize, size_t elem_size,
 /*
  * Tear down a channel built by achan_chan_init(): runs the element
  * destructor on every value still buffered.  ACHAN_EBUSY (and nothing is
- * touched) while futures or blocking calls are registered on it.
+ * touched) while futures or blocking calls are registered on it; ACHAN_EINVAL
+ * for NULL, a channel already torn down, or one made by achan_chan_create().
  */
 ACHAN_API int achan_chan_fini(struct achan_chan *ch);
 
@@ -74,7 +75,8 @@ ACHAN_API int achan_chan_fini(struct achan_chan *ch);
 ACHAN_API int achan_chan_create(struct achan_chan **out, size_t elem_size,
 		size_t capacity, unsigned flags);
 
-/* achan_chan_fini(), then free.  ACHAN_EBUSY as for fini. */
+/* achan_chan_fini(), then free.  ACHAN_EBUSY as for fini; ACHAN_EINVAL for
+ * NULL or a channel made by achan_chan_init(). */
 ACHAN_API int achan_chan_destroy(struct achan_chan *ch);
 
 /*
@@ -147,7 +149,10 @@ ACHAN_API int achan_chan_is_closed(const struct achan_chan *ch);
  *
  *   poll:   ACHAN_OK (done), ACHAN_PENDING (registered; `waker` will be called
  *           when progress may be possible - poll again then), ACHAN_CLOSED, or
- *           ACHAN_EINVAL (NULL, or polled after it returned OK / CLOSED).
+ *           ACHAN_EINVAL (NULL future, NULL waker or waker->wake, a torn-down
+ *           channel, or a future that already finished: poll returned OK /
+ *           CLOSED, or it was cancelled).  The waker struct is copied; it
+ *           need not outlive the call.
  *           Polling a registered future re-attempts the operation; if it still
  *           cannot complete it keeps its place in the queue and only the
  *           waker is replaced.
@@ -156,7 +161,10 @@ ACHAN_API int achan_chan_is_closed(const struct achan_chan *ch);
  *           operation had completed first (send: the value was transferred;
  *           receive: a value was written to `out` and belongs to the caller),
  *           else ACHAN_CANCELLED.  A wakeup the future had received but not
- *           yet acted on is handed to the next waiter.
+ *           yet acted on is handed to the next waiter.  On a finished future
+ *           cancel changes nothing and answers again: ACHAN_OK if it had
+ *           completed with OK, ACHAN_CANCELLED otherwise (CLOSED, or an
+ *           earlier cancel).
  *
  * After poll returns OK/CLOSED or cancel returns, no call of the future's
  * waker is running or will run.
