@@ -78,6 +78,9 @@ typedef int (*achan__cancel_fn)(void *future);
 int achan__block_on(void *future, achan__poll_fn poll, achan__cancel_fn cancel,
 		const struct timespec *deadline);
 
+/* The waiter whose waker this thread is running now, if any (waitq_impl.h). */
+extern __thread const struct achan__waiter *achan__tls_waking;
+
 /* 1 if ts is a valid absolute time (tv_sec >= 0, 0 <= tv_nsec < 1e9). */
 int achan__timespec_valid(const struct timespec *ts);
 

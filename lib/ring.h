@@ -20,7 +20,7 @@
  *
  * Neither side waits for the other: a slot claimed but not yet published
  * reads as empty (pop) and a slot taken but not yet released reads as full
- * (push).  The channel's wakeup protocol covers both windows (chan.c).
+ * (push).  The channel's wakeup protocol covers both windows (chan_impl.h).
  */
 #ifndef ACHAN_LIB_RING_H
 #define ACHAN_LIB_RING_H
@@ -31,6 +31,10 @@
 #include <achan/common.h>
 
 #include "compiler.h"
+
+#ifndef ACHAN_LIB_SYNC_H
+#error "include sync_mt.h or sync_local.h before ring.h"
+#endif
 
 struct achan__ring {
 	/* read-mostly geometry, shared by both sides */
@@ -104,20 +108,20 @@ achan__ring_next(const struct achan__ring *r, uint64_t pos)
  * counter CAS is done) but not yet published (pop) or released (push).  An
  * internal result, never returned to users: try_recv says EMPTY, try_send
  * FULL; a caller about to sleep waits for the few instructions instead,
- * because the wakeup protocol counts that operation as done (chan.c).
+ * because the wakeup protocol counts that operation as done (chan_impl.h).
  */
 #define ACHAN__RING_INFLIGHT (-1)
 
 /*
  * Copy *value into the ring.  ACHAN_OK, ACHAN_FULL, ACHAN__RING_INFLIGHT or
  * ACHAN_CLOSED.  The claiming CAS is seq_cst: it is one half of the wakeup
- * protocol's store-buffering pair (chan.c).
+ * protocol's store-buffering pair (chan_impl.h).
  */
 static inline int
 achan__ring_push(struct achan__ring *r, const void *value)
 {
 	/* relaxed: only a hint of where to start; the stamp decides */
-	uint64_t tail = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+	uint64_t tail = sync_load(&r->tail, RELAXED);
 	uint64_t *stamp, s;
 
 	for (;;) {
@@ -126,20 +130,18 @@ achan__ring_push(struct achan__ring *r, const void *value)
 		stamp = achan__ring_stamp(r, tail);
 		/* A1 (acquire): pairs with R2 in pop; the consumer of the
 		 * previous lap finished reading the slot before we refill it. */
-		s = __atomic_load_n(stamp, __ATOMIC_ACQUIRE);
+		s = sync_load(stamp, ACQUIRE);
 		if (s == tail) {
 			/* S1 (seq_cst CAS): claims the slot (the closed bit
 			 * makes it fail); the data edge is the stamp (R1).
 			 * seq_cst because it pairs with F2 in recv
-			 * registration: see chan.c. */
-			if (__atomic_compare_exchange_n(&r->tail, &tail,
-					achan__ring_next(r, tail), 1,
-					__ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+			 * registration: see chan_impl.h. */
+			if (sync_cas(&r->tail, &tail,
+					achan__ring_next(r, tail), SEQ_CST)) {
 				achan__ring_copy(stamp + 1, value, r->elem_size);
 				/* R1 (release): publishes the value; pairs
 				 * with A2 in pop. */
-				__atomic_store_n(stamp, tail + 1,
-				    __ATOMIC_RELEASE);
+				sync_store(stamp, tail + 1, RELEASE);
 				return ACHAN_OK;
 			}
 			/* CAS failure reloaded tail */
@@ -148,12 +150,12 @@ achan__ring_push(struct achan__ring *r, const void *value)
 			 * a consumer already claimed it (head moved on) and is
 			 * copying it out.  A4 (relaxed): after F2 when it
 			 * matters; pairs with S2. */
-			if (__atomic_load_n(&r->head, __ATOMIC_RELAXED) +
+			if (sync_load(&r->head, RELAXED) +
 			    r->one_lap == tail)
 				return ACHAN_FULL;
 			return ACHAN__RING_INFLIGHT;
 		} else {
-			tail = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+			tail = sync_load(&r->tail, RELAXED);
 		}
 	}
 }
@@ -166,39 +168,37 @@ achan__ring_push(struct achan__ring *r, const void *value)
 static inline int
 achan__ring_pop(struct achan__ring *r, void *out)
 {
-	uint64_t head = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+	uint64_t head = sync_load(&r->head, RELAXED);
 	uint64_t *stamp, s, tail, h2;
 
 	for (;;) {
 		stamp = achan__ring_stamp(r, head);
 		/* A2 (acquire): pairs with R1; the value is visible. */
-		s = __atomic_load_n(stamp, __ATOMIC_ACQUIRE);
+		s = sync_load(stamp, ACQUIRE);
 		if (s == head + 1) {
 			/* S2 (seq_cst CAS): claims the value; pairs with F2
-			 * in send registration (chan.c). */
-			if (__atomic_compare_exchange_n(&r->head, &head,
-					achan__ring_next(r, head), 1,
-					__ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+			 * in send registration (chan_impl.h). */
+			if (sync_cas(&r->head, &head,
+					achan__ring_next(r, head), SEQ_CST)) {
 				achan__ring_copy(out, stamp + 1, r->elem_size);
 				/* R2 (release): the slot is free for the next
 				 * lap once our read is done; pairs with A1. */
-				__atomic_store_n(stamp, head + r->one_lap,
-				    __ATOMIC_RELEASE);
+				sync_store(stamp, head + r->one_lap, RELEASE);
 				return ACHAN_OK;
 			}
 		} else if (s == head) {
 			/* A3 (acquire): pairs with the closing RMW, so a
 			 * CLOSED answer happens-after the close; after F2 it
 			 * sees S1 of any push that missed our registration. */
-			tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+			tail = sync_load(&r->tail, ACQUIRE);
 			if ((tail & ~r->mark) == head)
 				return (tail & r->mark) ? ACHAN_CLOSED : ACHAN_EMPTY;
-			h2 = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+			h2 = sync_load(&r->head, RELAXED);
 			if (h2 == head)
 				return ACHAN__RING_INFLIGHT;
 			head = h2;
 		} else {
-			head = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+			head = sync_load(&r->head, RELAXED);
 		}
 	}
 }
@@ -209,14 +209,14 @@ achan__ring_close(struct achan__ring *r)
 {
 	/* C1 (seq_cst RMW): after it no push can claim a slot; pairs with A3
 	 * and with the closed checks made under the waiter locks. */
-	return !(__atomic_fetch_or(&r->tail, r->mark, __ATOMIC_SEQ_CST) & r->mark);
+	return !(sync_fetch_or(&r->tail, r->mark, SEQ_CST) & r->mark);
 }
 
 static inline int
 achan__ring_is_closed(const struct achan__ring *r)
 {
 	/* acquire: pairs with C1 */
-	return (__atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) & r->mark) != 0;
+	return (sync_load(&r->tail, ACQUIRE) & r->mark) != 0;
 }
 
 /* Values buffered now: a consistent snapshot of head and tail. */
@@ -226,9 +226,9 @@ achan__ring_len(const struct achan__ring *r)
 	uint64_t tail, head, hix, tix;
 
 	for (;;) {
-		tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
-		head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) == tail)
+		tail = sync_load(&r->tail, ACQUIRE);
+		head = sync_load(&r->head, ACQUIRE);
+		if (sync_load(&r->tail, ACQUIRE) == tail)
 			break;
 	}
 	tail &= ~r->mark;

@@ -193,9 +193,12 @@ test_flags(void)
 		is_st(achan_chan_create(&ch, 8, 2, bad[i]), ACHAN_EINVAL, "create flags %#x", bad[i]);
 		is_st(achan_chan_init(mem, ms, 8, 2, bad[i], &ch), ACHAN_EINVAL, "init flags %#x", bad[i]);
 	}
-	/* chan.h: the local flavour is not available yet and is refused */
-	is_st(achan_chan_create(&ch, 8, 2, ACHAN_LOCAL), ACHAN_EINVAL,
-			"create ACHAN_LOCAL (not available yet): EINVAL");
+	/* ACHAN_LOCAL is the one valid flag; mixed with a bad bit it is refused */
+	is_st(achan_chan_create(&ch, 8, 2, ACHAN_LOCAL | 0x2u), ACHAN_EINVAL,
+			"create ACHAN_LOCAL | 0x2: EINVAL");
+	is_st(achan_chan_create(&ch, 8, 2, ACHAN_LOCAL), ACHAN_OK,
+			"create ACHAN_LOCAL: OK");
+	is_st(achan_chan_destroy(ch), ACHAN_OK, "destroy local channel");
 	free(mem);
 }
 

@@ -24,8 +24,13 @@
  *   fini / destroy       | once, after every other call has returned
  *
  * Blocking calls park the calling thread on a futex after a short spin.
- * The local flavour (ACHAN_LOCAL) is not available yet: create/init refuse
- * it with ACHAN_EINVAL.
+ *
+ * Local flavour: a channel created with ACHAN_LOCAL belongs to one thread (an
+ * event loop, a coroutine scheduler).  Same API, same semantics, same
+ * futures and wakers, but no atomic instructions, fences, locks or futex:
+ * every call, and every waker, runs on that thread.  A blocking call that
+ * would have to wait returns ACHAN_EDEADLK (nobody else can ever make
+ * progress); its deadline twin does the same.  Futures are the way to wait.
  */
 #ifndef ACHAN_CHAN_H
 #define ACHAN_CHAN_H
@@ -92,7 +97,8 @@ ACHAN_API int achan_chan_set_elem_dtor(struct achan_chan *ch,
 /*
  * Send a copy of *value (elem_size bytes).  Waits while the buffer is full
  * (unbuffered: until a receiver takes the value).  Returns ACHAN_OK, or
- * ACHAN_CLOSED (the value stays with the caller).  May block; any thread.
+ * ACHAN_CLOSED (the value stays with the caller); ACHAN_EDEADLK instead of
+ * waiting on a local channel.  May block; any thread.
  */
 ACHAN_API int achan_chan_send(struct achan_chan *ch, const void *value);
 
@@ -113,7 +119,8 @@ ACHAN_API int achan_chan_try_send(struct achan_chan *ch, const void *value);
 /*
  * Receive into *out (elem_size bytes): the oldest buffered value, else a
  * waiting sender's value; waits while there is none.  Returns ACHAN_OK, or
- * ACHAN_CLOSED once the channel is closed and drained.  May block.
+ * ACHAN_CLOSED once the channel is closed and drained; ACHAN_EDEADLK instead
+ * of waiting on a local channel.  May block.
  */
 ACHAN_API int achan_chan_recv(struct achan_chan *ch, void *out);
 
@@ -167,7 +174,9 @@ ACHAN_API int achan_chan_is_closed(const struct achan_chan *ch);
  *           earlier cancel).
  *
  * After poll returns OK/CLOSED or cancel returns, no call of the future's
- * waker is running or will run.
+ * waker is running or will run.  A waker must not poll or cancel its own
+ * future from inside the wake call (that answers ACHAN_EINVAL: the
+ * handshake would wait for itself); schedule the task and poll it after.
  */
 struct achan_chan_send_future {
 	struct achan__waiter _w;

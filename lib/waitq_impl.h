@@ -1,16 +1,63 @@
 /*
- * waitq.c - the waiter queue and the wake/teardown handshake (see waitq.h).
+ * waitq_impl.h - internal only: the waiter queue, the wake/teardown
+ * handshake and the future bookkeeping every kind shares (types and the
+ * state machine: waitq.h).  Compiled once per synchronisation policy: include
+ * sync_mt.h or sync_local.h first.  Every function is static; each
+ * translation unit gets the flavour of its policy.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#ifndef ACHAN_LIB_WAITQ_IMPL_H
+#define ACHAN_LIB_WAITQ_IMPL_H
+
+#ifndef ACHAN_LIB_SYNC_H
+#error "include sync_mt.h or sync_local.h before waitq_impl.h"
+#endif
+
 #include <sched.h>
 #include <stddef.h>
 
-#include "compiler.h"
 #include "parker.h"
 #include "waitq.h"
 
-void
+static inline uint32_t
+achan__waitq_nwaiting(const struct achan__waitq *q)
+{
+	/* D-load (relaxed): the caller's fence orders it; see chan.c. */
+	return sync_load(&q->nwaiting, RELAXED);
+}
+
+static inline struct achan__waiter *
+achan__waitq_head(const struct achan__waitq *q)
+{
+	return q->head;
+}
+
+/* Count a future the first time it registers (destroy answers EBUSY). */
+static inline void
+achan__future_registered(struct achan__waiter *w, uint64_t *nfutures)
+{
+	if (w->_phase == ACHAN__PHASE_FRESH) {
+		w->_phase = ACHAN__PHASE_REGISTERED;
+		/* relaxed: a count, read only at fini after every call returned */
+		sync_fetch_add(nfutures, 1, RELAXED);
+	}
+}
+
+static inline int
+achan__future_finish(struct achan__waiter *w, uint64_t *nfutures, int result)
+{
+	if (w->_phase == ACHAN__PHASE_REGISTERED)
+		/* release: pairs with the acquire load in fini */
+		sync_fetch_sub(nfutures, 1, RELEASE);
+	w->_phase = ACHAN__PHASE_FINISHED;
+	w->_result = result;
+	sync_store(&w->_state, ACHAN__W_IDLE, RELAXED);
+	return result;
+}
+
+
+static inline void
 achan__waitq_init(struct achan__waitq *q)
 {
 	q->lock.word = 0;
@@ -18,15 +65,15 @@ achan__waitq_init(struct achan__waitq *q)
 	q->head = q->tail = NULL;
 }
 
-static void
+static inline void
 set_nwaiting(struct achan__waitq *q, uint32_t n)
 {
 	/* D-store (relaxed): the registering caller follows it with a full
 	 * fence before re-checking the channel (Dekker, see chan.c). */
-	__atomic_store_n(&q->nwaiting, n, __ATOMIC_RELAXED);
+	sync_store(&q->nwaiting, n, RELAXED);
 }
 
-void
+static inline void
 achan__waitq_push(struct achan__waitq *q, struct achan__waiter *w)
 {
 	w->_next = NULL;
@@ -37,11 +84,11 @@ achan__waitq_push(struct achan__waitq *q, struct achan__waiter *w)
 		q->head = w;
 	q->tail = w;
 	/* relaxed: the owner reads its own write; others read under the lock */
-	__atomic_store_n(&w->_state, ACHAN__W_QUEUED, __ATOMIC_RELAXED);
+	sync_store(&w->_state, ACHAN__W_QUEUED, RELAXED);
 	set_nwaiting(q, q->nwaiting + 1);
 }
 
-void
+static inline void
 achan__waitq_remove(struct achan__waitq *q, struct achan__waiter *w)
 {
 	if (w->_prev != NULL)
@@ -53,11 +100,11 @@ achan__waitq_remove(struct achan__waitq *q, struct achan__waiter *w)
 	else
 		q->tail = w->_prev;
 	w->_next = w->_prev = NULL;
-	__atomic_store_n(&w->_state, ACHAN__W_IDLE, __ATOMIC_RELAXED);
+	sync_store(&w->_state, ACHAN__W_IDLE, RELAXED);
 	set_nwaiting(q, q->nwaiting - 1);
 }
 
-struct achan__waiter *
+static inline struct achan__waiter *
 achan__waitq_pop(struct achan__waitq *q)
 {
 	struct achan__waiter *w = q->head;
@@ -67,13 +114,13 @@ achan__waitq_pop(struct achan__waitq *q)
 	return w;
 }
 
-void
+static inline void
 achan__waiter_claim(struct achan__wakelist *l, struct achan__waiter *w,
 		uint32_t outcome)
 {
 	/* W1 (release): the owner may see BUSY without taking the lock; it
 	 * then waits for W2, so nothing rides on this edge but tidiness. */
-	__atomic_store_n(&w->_state, outcome | ACHAN__W_BUSY, __ATOMIC_RELEASE);
+	sync_store(&w->_state, outcome | ACHAN__W_BUSY, RELEASE);
 	w->_next = NULL;
 	if (l->last != NULL)
 		l->last->_next = w;
@@ -82,7 +129,7 @@ achan__waiter_claim(struct achan__wakelist *l, struct achan__waiter *w,
 	l->last = w;
 }
 
-void
+static inline void
 achan__waitq_claim_all(struct achan__waitq *q, struct achan__wakelist *l,
 		uint32_t outcome)
 {
@@ -92,7 +139,7 @@ achan__waitq_claim_all(struct achan__waitq *q, struct achan__wakelist *l,
 		achan__waiter_claim(l, w, outcome);
 }
 
-void
+static inline void
 achan__wakelist_run(struct achan__wakelist *l)
 {
 	struct achan__waiter *w = l->first, *next;
@@ -104,7 +151,7 @@ achan__wakelist_run(struct achan__wakelist *l)
 		 * need, wake, then end the handshake as the very last access. */
 		next = w->_next;
 		waker = w->_waker;
-		outcome = __atomic_load_n(&w->_state, __ATOMIC_RELAXED) &
+		outcome = sync_load(&w->_state, RELAXED) &
 		    ~(uint32_t)ACHAN__W_BUSY;
 		if (waker.wake == achan__parker_wake) {
 			/* A thread blocked in achan: end the handshake before
@@ -112,46 +159,53 @@ achan__wakelist_run(struct achan__wakelist *l)
 			int sleeping = achan__parker_notify(waker.arg);
 
 			/* W2 (release): as below. */
-			__atomic_store_n(&w->_state, outcome, __ATOMIC_RELEASE);
+			sync_store(&w->_state, outcome, RELEASE);
 			if (sleeping)
 				achan__parker_kick(waker.arg);
 		} else {
+			/* Mark the node whose wake runs on this thread, so a
+			 * waker that polls or cancels its own future is told
+			 * (EINVAL) instead of waiting for itself forever. */
+			const struct achan__waiter *outer = achan__tls_waking;
+
+			achan__tls_waking = w;
 			waker.wake(waker.arg);
+			achan__tls_waking = outer;
 			/* W2 (release): ends the handshake; publishes the
 			 * outcome and anything the waking side wrote into the
 			 * future (a received value, a DONE).  Pairs with W3 in
 			 * achan__waiter_settle. */
-			__atomic_store_n(&w->_state, outcome, __ATOMIC_RELEASE);
+			sync_store(&w->_state, outcome, RELEASE);
 		}
 		w = next;
 	}
 	l->first = l->last = NULL;
 }
 
-int
+static inline int
 achan__waitq_wake_one(struct achan__waitq *q, struct achan__lock *lock,
 		uint32_t outcome)
 {
 	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
 	struct achan__waiter *w;
 
-	achan__lock_acquire(lock);
+	sync_lock(lock);
 	w = achan__waitq_pop(q);
 	if (w != NULL)
 		achan__waiter_claim(&l, w, outcome);
-	achan__lock_release(lock);
+	sync_unlock(lock);
 	achan__wakelist_run(&l);
 	return w != NULL;
 }
 
-uint32_t
+static inline uint32_t
 achan__waiter_settle(struct achan__waiter *w)
 {
 	uint32_t s;
 	unsigned spins = 0;
 
 	/* W3 (acquire): pairs with W2 (and with the lock for QUEUED). */
-	while ((s = __atomic_load_n(&w->_state, __ATOMIC_ACQUIRE)) &
+	while ((s = sync_load(&w->_state, ACQUIRE)) &
 	    ACHAN__W_BUSY) {
 		/* The waker is running on another thread; it never blocks,
 		 * but its thread may be preempted: yield after a while. */
@@ -163,7 +217,14 @@ achan__waiter_settle(struct achan__waiter *w)
 	return s;
 }
 
-void
+/* Is w's wake running on this very thread (a waker re-entering achan)? */
+static inline int
+achan__waiter_waking_self(const struct achan__waiter *w)
+{
+	return achan__tls_waking == w;
+}
+
+static inline void
 achan__future_init(struct achan__waiter *w, uint32_t side)
 {
 	w->_next = w->_prev = NULL;
@@ -175,7 +236,14 @@ achan__future_init(struct achan__waiter *w, uint32_t side)
 	w->_side = side;
 }
 
-int
+/*
+ * Cancel (the part every kind shares).  If w is still queued it is unlinked;
+ * if it was claimed, the wake is waited out.  A NOTIFIED waiter hands its
+ * wakeup to the oldest remaining waiter of q when hand_on is set.  Returns
+ * ACHAN_OK if the other side had completed the operation (DONE), else
+ * ACHAN_CANCELLED; a finished future answers as it finished.
+ */
+static inline int
 achan__future_cancel(struct achan__waiter *w, struct achan__waitq *q,
 		struct achan__lock *lock, uint64_t *nfutures, int hand_on)
 {
@@ -186,15 +254,15 @@ achan__future_cancel(struct achan__waiter *w, struct achan__waitq *q,
 	if (w->_phase == ACHAN__PHASE_FRESH)
 		return achan__future_finish(w, nfutures, ACHAN_CANCELLED);
 
-	achan__lock_acquire(lock);
-	s = __atomic_load_n(&w->_state, __ATOMIC_RELAXED);
+	sync_lock(lock);
+	s = sync_load(&w->_state, RELAXED);
 	if (s == ACHAN__W_QUEUED) {
 		achan__waitq_remove(q, w);
-		achan__lock_release(lock);
+		sync_unlock(lock);
 		achan__future_finish(w, nfutures, ACHAN_CANCELLED);
 		return ACHAN_CANCELLED;
 	}
-	achan__lock_release(lock);
+	sync_unlock(lock);
 
 	s = achan__waiter_settle(w);
 	if (s == ACHAN__W_DONE) {
@@ -208,3 +276,5 @@ achan__future_cancel(struct achan__waiter *w, struct achan__waitq *q,
 	achan__future_finish(w, nfutures, ACHAN_CANCELLED);
 	return ACHAN_CANCELLED;
 }
+
+#endif /* ACHAN_LIB_WAITQ_IMPL_H */

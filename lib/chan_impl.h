@@ -1,0 +1,651 @@
+/*
+ * chan_impl.h - internal only: the bounded and unbuffered MPMC channel
+ * algorithm, written once against the synchronisation policy and compiled
+ * twice: thread-safe in chan.c (sync_mt.h), single-thread in chan_local.c
+ * (sync_local.h).  Every function is static.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Bounded (capacity >= 1): values live in a Vyukov ring (ring.h).  The fast
+ * path is ring_push / ring_pop (one CAS each) plus one plain load of the
+ * other side's `nwaiting` word; the waiter queues and their locks are touched
+ * only when someone waits.
+ *
+ * Unbuffered (capacity 0): no ring.  Both queues share one lock, and a value
+ * moves in one copy between a sender's future and a receiver (from the
+ * waiting sender's `value`, or into the waiting receiver's `out`), as in Go.
+ *
+ * --- Why no waiter sleeps through progress (bounded) ---------------------
+ *
+ * Receivers.  A receiver that finds the ring empty links itself into recvq
+ * and raises recvq.nwaiting (D-store, under the lock), then issues fence F2
+ * and looks at the ring again before it may sleep: the stamp of the oldest
+ * slot, then the tail counter (A3).  A sender claims its slot with a seq_cst
+ * CAS on the tail (S1), publishes the value (R1), then reads recvq.nwaiting
+ * with a seq_cst load (D1).  This is the store-buffering pattern with a
+ * fence on one side and seq_cst operations on the other; C11's rule for
+ * seq_cst fences ([atomics.order]: a load sequenced after fence X observes
+ * the last seq_cst modification before X in S, or a later one) gives: either
+ * D1 sees the registration, and the sender wakes the oldest waiting receiver,
+ * or the receiver's tail load sees S1.  In the second case the value may not
+ * be published yet (R1 pending): the receiver then waits for that publish
+ * (pop_settled: a few instructions) instead of sleeping - sleeping would be
+ * wrong, since this sender's D1 may have missed it.  So the uncontended
+ * send pays no fence of its own: its CAS is the locked instruction.
+ *
+ * A wakeup is a hint, not a reservation: a woken receiver that finds nothing
+ * re-registers (and re-checks, as above); one that is cancelled before acting
+ * on its wakeup hands it to the next receiver (achan__future_cancel).  A
+ * woken receiver that finds the oldest slot claimed but unpublished waits
+ * for it too: the publisher's wakeup may be the one it consumed.
+ *
+ * Senders.  Symmetrically, a sender that finds the ring full links itself
+ * into sendq, raises sendq.nwaiting, issues F2 and - if it is the oldest
+ * waiting sender - retries: the stamp of the slot at the tail, then the head
+ * counter (A4).  A receiver claims a value with a seq_cst CAS on the head
+ * (S2), releases the slot (R2) and reads sendq.nwaiting (D2, seq_cst).
+ * Either D2 sees the waiting sender, or A4 sees S2 (the slot is being freed:
+ * the sender waits for R2 and takes it).  A receiver that sees waiting
+ * senders moves values from the oldest of them into the ring for as long as
+ * there is room (serve_senders), completing their futures (DONE) - so a slot
+ * freed by a receive goes to the oldest waiting sender, and a new send cannot
+ * overtake it: a send that sees nwaiting != 0 queues behind.  Looping while
+ * there is room matters: two receivers can free two slots in the order
+ * opposite to the ring's, and the second one's serve must fill both.
+ *
+ * Close.  close sets the closed bit in the ring's tail word (C1, seq_cst),
+ * then takes each queue lock and wakes every waiter.  Registration checks the
+ * bit under the same lock, so a waiter either sees the bit or is queued
+ * before close drains the queue.  Pushes cannot claim a slot once the bit is
+ * set; receivers report CLOSED only when closed and head == tail.
+ *
+ * Models of this protocol: see the reliability issue (Spin models, model/).
+ */
+#ifndef ACHAN_LIB_CHAN_IMPL_H
+#define ACHAN_LIB_CHAN_IMPL_H
+
+#ifndef ACHAN_LIB_SYNC_H
+#error "include sync_mt.h or sync_local.h before chan_impl.h"
+#endif
+
+#include <sched.h>
+#include <string.h>
+
+#include "chan_internal.h"
+#include "parker.h"
+#include "waitq_impl.h"
+
+/* --- small helpers ------------------------------------------------------- */
+
+static inline int
+unbuffered(const struct achan_chan *ch)
+{
+	return ch->ring.cap == 0;
+}
+
+/* Unbuffered channels guard both queues with sendq's lock. */
+static inline struct achan__lock *
+recv_lock(struct achan_chan *ch)
+{
+	return unbuffered(ch) ? &ch->sendq.lock : &ch->recvq.lock;
+}
+
+static inline struct achan_chan_send_future *
+as_send(struct achan__waiter *w)
+{
+	return achan__container_of(w, struct achan_chan_send_future, _w);
+}
+
+static inline struct achan_chan_recv_future *
+as_recv(struct achan__waiter *w)
+{
+	return achan__container_of(w, struct achan_chan_recv_future, _w);
+}
+
+/* Wait out the other side's operation in flight (a few instructions,
+ * unless its thread was preempted). */
+static inline void
+inflight_pause(unsigned *spins)
+{
+	if (++*spins < 128)
+		achan__cpu_relax();
+	else
+		sched_yield();
+}
+
+/* ring_pop, waiting out a producer that claimed the oldest slot. */
+static inline int
+pop_settled(struct achan_chan *ch, void *out)
+{
+	unsigned spins = 0;
+	int r;
+
+	while ((r = achan__ring_pop(&ch->ring, out)) == ACHAN__RING_INFLIGHT)
+		inflight_pause(&spins);
+	return r;
+}
+
+/* ring_push, waiting out a consumer that is freeing the slot at the tail. */
+static inline int
+push_settled(struct achan_chan *ch, const void *value)
+{
+	unsigned spins = 0;
+	int r;
+
+	while ((r = achan__ring_push(&ch->ring, value)) == ACHAN__RING_INFLIGHT)
+		inflight_pause(&spins);
+	return r;
+}
+
+/* After a push (S1, R1): wake the oldest waiting receiver, if any. */
+static inline void
+wake_receiver_if_waiting(struct achan_chan *ch)
+{
+	/* D1 (seq_cst load): after S1; pairs with F2 in recv registration
+	 * (see the argument at the top). */
+	if (achan__unlikely(sync_load(&ch->recvq.nwaiting, SEQ_CST) != 0))
+		(void)achan__waitq_wake_one(&ch->recvq, &ch->recvq.lock,
+		    ACHAN__W_NOTIFIED);
+}
+
+/* Move values of the oldest waiting senders into the ring while it has room. */
+static inline void
+serve_senders(struct achan_chan *ch)
+{
+	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
+	struct achan__waiter *w;
+	unsigned moved = 0;
+
+	sync_lock(&ch->sendq.lock);
+	while ((w = achan__waitq_head(&ch->sendq)) != NULL &&
+	    achan__ring_push(&ch->ring, as_send(w)->_value) == ACHAN_OK) {
+		achan__waitq_remove(&ch->sendq, w);
+		achan__waiter_claim(&l, w, ACHAN__W_DONE);
+		moved++;
+	}
+	sync_unlock(&ch->sendq.lock);
+	achan__wakelist_run(&l);
+	while (moved-- > 0)
+		wake_receiver_if_waiting(ch);
+}
+
+/* After a pop (S2, R2): let the oldest waiting senders fill the room. */
+static inline void
+serve_senders_if_waiting(struct achan_chan *ch)
+{
+	/* D2 (seq_cst load): after S2; pairs with F2 in send registration. */
+	if (achan__unlikely(sync_load(&ch->sendq.nwaiting, SEQ_CST) != 0))
+		serve_senders(ch);
+}
+
+/* --- bounded: send ----------------------------------------------------------- */
+
+/* The whole fast path: no older sender waits, and the ring has room. */
+static inline int
+bounded_try_send(struct achan_chan *ch, const void *value)
+{
+	int r;
+
+	/* relaxed: a sender that registers concurrently is concurrent with us;
+	 * one registered before we started is seen (it wrote under a lock we
+	 * could not have skipped past... and if not seen, we linearize first). */
+	if (achan__unlikely(achan__waitq_nwaiting(&ch->sendq) != 0))
+		return achan__ring_is_closed(&ch->ring) ? ACHAN_CLOSED : ACHAN_FULL;
+	r = achan__ring_push(&ch->ring, value);
+	if (achan__likely(r == ACHAN_OK))
+		wake_receiver_if_waiting(ch);
+	/* a slot still being vacated by a receive counts as full here */
+	return r == ACHAN__RING_INFLIGHT ? ACHAN_FULL : r;
+}
+
+static inline int
+bounded_send_poll(struct achan_chan_send_future *f,
+		const struct achan_waker *waker)
+{
+	struct achan_chan *ch = f->_ch;
+	struct achan__waiter *w = &f->_w;
+	uint32_t s;
+	int r;
+
+	while (w->_phase == ACHAN__PHASE_REGISTERED) {
+		s = achan__waiter_settle(w);
+		if (s == ACHAN__W_DONE)
+			return achan__future_finish(w, &ch->nfutures, ACHAN_OK);
+		if (s == ACHAN__W_CLOSED)
+			return achan__future_finish(w, &ch->nfutures, ACHAN_CLOSED);
+		if (s != ACHAN__W_QUEUED)
+			break;	/* a hint: try again from scratch */
+		sync_lock(&ch->sendq.lock);
+		if (sync_load(&w->_state, RELAXED) != ACHAN__W_QUEUED) {
+			sync_unlock(&ch->sendq.lock);
+			continue;	/* claimed meanwhile */
+		}
+		/* Still queued.  Only the oldest sender may take a slot. */
+		r = achan__waitq_head(&ch->sendq) == w ?
+		    push_settled(ch, f->_value) : ACHAN_FULL;
+		if (r == ACHAN_FULL) {
+			w->_waker = *waker;	/* keep our place, new waker */
+			sync_unlock(&ch->sendq.lock);
+			return ACHAN_PENDING;
+		}
+		achan__waitq_remove(&ch->sendq, w);
+		sync_unlock(&ch->sendq.lock);
+		if (r == ACHAN_OK)
+			wake_receiver_if_waiting(ch);
+		return achan__future_finish(w, &ch->nfutures, r);
+	}
+
+	r = bounded_try_send(ch, f->_value);
+	if (r != ACHAN_FULL)
+		return achan__future_finish(w, &ch->nfutures, r);
+
+	sync_lock(&ch->sendq.lock);
+	if (achan__ring_is_closed(&ch->ring)) {
+		sync_unlock(&ch->sendq.lock);
+		return achan__future_finish(w, &ch->nfutures, ACHAN_CLOSED);
+	}
+	w->_waker = *waker;
+	achan__waitq_push(&ch->sendq, w);
+	/* F2 (seq_cst fence): orders our nwaiting store before the retry's
+	 * loads (A1, A4); pairs with S2/D2 of a receiver freeing a slot. */
+	sync_fence_sc();
+	r = achan__waitq_head(&ch->sendq) == w ?
+	    push_settled(ch, f->_value) : ACHAN_FULL;
+	if (r != ACHAN_FULL) {
+		achan__waitq_remove(&ch->sendq, w);
+		sync_unlock(&ch->sendq.lock);
+		if (r == ACHAN_OK)
+			wake_receiver_if_waiting(ch);
+		return achan__future_finish(w, &ch->nfutures, r);
+	}
+	achan__future_registered(w, &ch->nfutures);
+	sync_unlock(&ch->sendq.lock);
+	return ACHAN_PENDING;
+}
+
+/* --- bounded: receive -------------------------------------------------------- */
+
+static inline int
+bounded_try_recv(struct achan_chan *ch, void *out)
+{
+	int r = achan__ring_pop(&ch->ring, out);
+
+	if (achan__likely(r == ACHAN_OK)) {
+		serve_senders_if_waiting(ch);
+		return ACHAN_OK;
+	}
+	return r == ACHAN__RING_INFLIGHT ? ACHAN_EMPTY : r;
+}
+
+static inline int
+bounded_recv_poll(struct achan_chan_recv_future *f,
+		const struct achan_waker *waker)
+{
+	struct achan_chan *ch = f->_ch;
+	struct achan__waiter *w = &f->_w;
+	uint32_t s;
+	int r;
+
+	while (w->_phase == ACHAN__PHASE_REGISTERED) {
+		s = achan__waiter_settle(w);
+		if (s != ACHAN__W_QUEUED)
+			break;	/* woken (hint or close): try from scratch */
+		r = pop_settled(ch, f->_out);
+		sync_lock(&ch->recvq.lock);
+		s = sync_load(&w->_state, RELAXED);
+		if (r == ACHAN_EMPTY) {
+			if (s != ACHAN__W_QUEUED) {
+				sync_unlock(&ch->recvq.lock);
+				continue;	/* woken meanwhile: look again */
+			}
+			w->_waker = *waker;	/* keep our place, new waker */
+			sync_unlock(&ch->recvq.lock);
+			return ACHAN_PENDING;
+		}
+		/* Got a value (or CLOSED): leave the queue.  If a sender woke
+		 * us meanwhile, we used its wakeup and took a value: even. */
+		if (s == ACHAN__W_QUEUED)
+			achan__waitq_remove(&ch->recvq, w);
+		sync_unlock(&ch->recvq.lock);
+		(void)achan__waiter_settle(w);
+		if (r == ACHAN_OK)
+			serve_senders_if_waiting(ch);
+		return achan__future_finish(w, &ch->nfutures, r);
+	}
+
+	r = pop_settled(ch, f->_out);
+	if (r == ACHAN_OK)
+		serve_senders_if_waiting(ch);
+	if (r != ACHAN_EMPTY)
+		return achan__future_finish(w, &ch->nfutures, r);
+
+	sync_lock(&ch->recvq.lock);
+	w->_waker = *waker;
+	achan__waitq_push(&ch->recvq, w);
+	/* F2 (seq_cst fence): orders our nwaiting store before the retry's
+	 * loads (A2, A3); pairs with S1/D1 of a sender. */
+	sync_fence_sc();
+	r = pop_settled(ch, f->_out);
+	if (r != ACHAN_EMPTY) {
+		achan__waitq_remove(&ch->recvq, w);
+		sync_unlock(&ch->recvq.lock);
+		if (r == ACHAN_OK)
+			serve_senders_if_waiting(ch);
+		return achan__future_finish(w, &ch->nfutures, r);
+	}
+	achan__future_registered(w, &ch->nfutures);
+	sync_unlock(&ch->recvq.lock);
+	return ACHAN_PENDING;
+}
+
+/* --- unbuffered: one lock, direct handoff ----------------------------------- */
+
+static inline int
+unbuffered_send_locked(struct achan_chan *ch, const void *value,
+		struct achan__wakelist *l)
+{
+	struct achan__waiter *r;
+
+	if (achan__ring_is_closed(&ch->ring))
+		return ACHAN_CLOSED;
+	r = achan__waitq_pop(&ch->recvq);
+	if (r == NULL)
+		return ACHAN_FULL;
+	achan__ring_copy(as_recv(r)->_out, value, ch->ring.elem_size);
+	achan__waiter_claim(l, r, ACHAN__W_DONE);
+	return ACHAN_OK;
+}
+
+static inline int
+unbuffered_recv_locked(struct achan_chan *ch, void *out,
+		struct achan__wakelist *l)
+{
+	struct achan__waiter *s;
+
+	if (achan__ring_is_closed(&ch->ring))
+		return ACHAN_CLOSED;
+	s = achan__waitq_pop(&ch->sendq);
+	if (s == NULL)
+		return ACHAN_EMPTY;
+	achan__ring_copy(out, as_send(s)->_value, ch->ring.elem_size);
+	achan__waiter_claim(l, s, ACHAN__W_DONE);
+	return ACHAN_OK;
+}
+
+static inline int
+unbuffered_try_send(struct achan_chan *ch, const void *value)
+{
+	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
+	int r;
+
+	/* relaxed peeks: FULL / CLOSED without the lock when nobody waits */
+	if (achan__ring_is_closed(&ch->ring))
+		return ACHAN_CLOSED;
+	if (achan__waitq_nwaiting(&ch->recvq) == 0)
+		return ACHAN_FULL;
+	sync_lock(&ch->sendq.lock);
+	r = unbuffered_send_locked(ch, value, &l);
+	sync_unlock(&ch->sendq.lock);
+	achan__wakelist_run(&l);
+	return r;
+}
+
+static inline int
+unbuffered_try_recv(struct achan_chan *ch, void *out)
+{
+	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
+	int r;
+
+	if (achan__waitq_nwaiting(&ch->sendq) == 0)
+		return achan__ring_is_closed(&ch->ring) ? ACHAN_CLOSED : ACHAN_EMPTY;
+	sync_lock(&ch->sendq.lock);
+	r = unbuffered_recv_locked(ch, out, &l);
+	sync_unlock(&ch->sendq.lock);
+	achan__wakelist_run(&l);
+	return r;
+}
+
+/*
+ * Re-poll of a registered unbuffered future.  Returns the final status, or
+ * ACHAN_PENDING (still queued, waker replaced), or -1: woken by a hint,
+ * start over.
+ */
+static inline int
+unbuffered_repoll(struct achan_chan *ch, struct achan__waiter *w,
+		const struct achan_waker *waker)
+{
+	uint32_t s;
+
+	for (;;) {
+		s = achan__waiter_settle(w);
+		if (s == ACHAN__W_DONE)
+			return achan__future_finish(w, &ch->nfutures, ACHAN_OK);
+		if (s == ACHAN__W_CLOSED)
+			return achan__future_finish(w, &ch->nfutures, ACHAN_CLOSED);
+		if (s != ACHAN__W_QUEUED)
+			return -1;
+		sync_lock(&ch->sendq.lock);
+		if (sync_load(&w->_state, RELAXED) == ACHAN__W_QUEUED) {
+			/* Both queues are never non-empty at once under this
+			 * lock, so there is nobody to meet: just a new waker. */
+			w->_waker = *waker;
+			sync_unlock(&ch->sendq.lock);
+			return ACHAN_PENDING;
+		}
+		sync_unlock(&ch->sendq.lock);
+	}
+}
+
+static inline int
+unbuffered_poll(struct achan_chan *ch, struct achan__waiter *w,
+		const struct achan_waker *waker, struct achan__waitq *own,
+		int (*meet)(struct achan_chan *, void *, struct achan__wakelist *),
+		void *buf)
+{
+	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
+	int r;
+
+	if (w->_phase == ACHAN__PHASE_REGISTERED) {
+		r = unbuffered_repoll(ch, w, waker);
+		if (r != -1)
+			return r;
+	}
+	sync_lock(&ch->sendq.lock);
+	r = meet(ch, buf, &l);
+	if (r == ACHAN_FULL || r == ACHAN_EMPTY) {
+		w->_waker = *waker;
+		achan__waitq_push(own, w);
+		achan__future_registered(w, &ch->nfutures);
+		sync_unlock(&ch->sendq.lock);
+		return ACHAN_PENDING;
+	}
+	sync_unlock(&ch->sendq.lock);
+	achan__wakelist_run(&l);
+	return achan__future_finish(w, &ch->nfutures, r);
+}
+
+static inline int
+meet_receiver(struct achan_chan *ch, void *value, struct achan__wakelist *l)
+{
+	return unbuffered_send_locked(ch, value, l);
+}
+
+/* --- close ----------------------------------------------------------------- */
+
+static inline int
+chan_close(struct achan_chan *ch)
+{
+	struct achan__wakelist senders = ACHAN__WAKELIST_INIT;
+	struct achan__wakelist receivers = ACHAN__WAKELIST_INIT;
+	int newly;
+
+	newly = achan__ring_close(&ch->ring);
+	/* Claim both queues before waking anyone: a woken owner may tear the
+	 * channel down as soon as its own future is done. */
+	sync_lock(&ch->sendq.lock);
+	achan__waitq_claim_all(&ch->sendq, &senders, ACHAN__W_CLOSED);
+	sync_unlock(&ch->sendq.lock);
+	sync_lock(recv_lock(ch));
+	achan__waitq_claim_all(&ch->recvq, &receivers, ACHAN__W_CLOSED);
+	sync_unlock(recv_lock(ch));
+	achan__wakelist_run(&senders);
+	achan__wakelist_run(&receivers);
+	return newly ? ACHAN_NEWLY_CLOSED : ACHAN_ALREADY_CLOSED;
+}
+
+/* --- the operations, after argument checks -------------------------------- */
+
+static inline int
+chan_try_send(struct achan_chan *ch, const void *value)
+{
+	return unbuffered(ch) ? unbuffered_try_send(ch, value) :
+	    bounded_try_send(ch, value);
+}
+
+static inline int
+chan_try_recv(struct achan_chan *ch, void *out)
+{
+	return unbuffered(ch) ? unbuffered_try_recv(ch, out) :
+	    bounded_try_recv(ch, out);
+}
+
+static inline int
+chan_send_poll(struct achan_chan_send_future *f, const struct achan_waker *waker)
+{
+	if (unbuffered(f->_ch))
+		return unbuffered_poll(f->_ch, &f->_w, waker, &f->_ch->sendq,
+		    meet_receiver, (void *)(uintptr_t)f->_value);
+	return bounded_send_poll(f, waker);
+}
+
+static inline int
+chan_recv_poll(struct achan_chan_recv_future *f, const struct achan_waker *waker)
+{
+	if (unbuffered(f->_ch))
+		return unbuffered_poll(f->_ch, &f->_w, waker, &f->_ch->recvq,
+		    unbuffered_recv_locked, f->_out);
+	return bounded_recv_poll(f, waker);
+}
+
+static inline int
+chan_send_cancel(struct achan_chan_send_future *f)
+{
+	return achan__future_cancel(&f->_w, &f->_ch->sendq,
+	    &f->_ch->sendq.lock, &f->_ch->nfutures, 1);
+}
+
+static inline int
+chan_recv_cancel(struct achan_chan_recv_future *f)
+{
+	return achan__future_cancel(&f->_w, &f->_ch->recvq,
+	    recv_lock(f->_ch), &f->_ch->nfutures, 1);
+}
+
+static inline size_t
+chan_len(const struct achan_chan *ch)
+{
+	return unbuffered(ch) ? 0 : achan__ring_len(&ch->ring);
+}
+
+static inline int
+chan_is_closed(const struct achan_chan *ch)
+{
+	return achan__ring_is_closed(&ch->ring);
+}
+
+#if SYNC_THREADS
+/* Blocking calls: a few retries, then the same future every async user has,
+ * polled by this thread with a waker that unparks it. */
+
+static inline int
+send_poll_fn(void *f, const struct achan_waker *waker)
+{
+	return chan_send_poll(f, waker);
+}
+
+static inline int
+send_cancel_fn(void *f)
+{
+	return chan_send_cancel(f);
+}
+
+static inline int
+recv_poll_fn(void *f, const struct achan_waker *waker)
+{
+	return chan_recv_poll(f, waker);
+}
+
+static inline int
+recv_cancel_fn(void *f)
+{
+	return chan_recv_cancel(f);
+}
+
+static inline int
+chan_send_wait(struct achan_chan *ch, const void *value,
+		const struct timespec *deadline)
+{
+	struct achan__snooze b = ACHAN__SNOOZE_INIT;
+	struct achan_chan_send_future f;
+	int r;
+
+	/* Unbuffered: a try can only meet a registered partner, so snoozing
+	 * on both sides would just wait for each other; register at once. */
+	if (!unbuffered(ch)) {
+		do {
+			r = bounded_try_send(ch, value);
+			if (achan__likely(r != ACHAN_FULL))
+				return r;
+		} while (achan__snooze(&b));
+	}
+	achan__future_init(&f._w, SIDE_SEND);
+	f._ch = ch;
+	f._value = value;
+	return achan__block_on(&f, send_poll_fn, send_cancel_fn, deadline);
+}
+
+static inline int
+chan_recv_wait(struct achan_chan *ch, void *out, const struct timespec *deadline)
+{
+	struct achan__snooze b = ACHAN__SNOOZE_INIT;
+	struct achan_chan_recv_future f;
+	int r;
+
+	if (!unbuffered(ch)) {
+		do {
+			r = bounded_try_recv(ch, out);
+			if (achan__likely(r != ACHAN_EMPTY))
+				return r;
+		} while (achan__snooze(&b));
+	}
+	achan__future_init(&f._w, SIDE_RECV);
+	f._ch = ch;
+	f._out = out;
+	return achan__block_on(&f, recv_poll_fn, recv_cancel_fn, deadline);
+}
+
+#else /* !SYNC_THREADS */
+/* One thread owns the channel: if the operation cannot complete now, no
+ * other thread can ever make it possible.  Say so instead of hanging. */
+
+static inline int
+chan_send_wait(struct achan_chan *ch, const void *value,
+		const struct timespec *deadline)
+{
+	int r = chan_try_send(ch, value);
+
+	(void)deadline;
+	return r == ACHAN_FULL ? ACHAN_EDEADLK : r;
+}
+
+static inline int
+chan_recv_wait(struct achan_chan *ch, void *out, const struct timespec *deadline)
+{
+	int r = chan_try_recv(ch, out);
+
+	(void)deadline;
+	return r == ACHAN_EMPTY ? ACHAN_EDEADLK : r;
+}
+#endif /* SYNC_THREADS */
+
+#endif /* ACHAN_LIB_CHAN_IMPL_H */

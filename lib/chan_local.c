@@ -1,0 +1,80 @@
+/*
+ * chan_local.c - the single-thread flavour of the channel (ACHAN_LOCAL):
+ * the same algorithm as the thread-safe one (chan_impl.h), compiled under
+ * sync_local.h - plain loads and stores, no locks, no futex.  chan.c has
+ * checked the arguments before calling these.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include "sync_local.h"
+#include "chan_impl.h"
+
+int
+achan__chan_local_try_send(struct achan_chan *ch, const void *value)
+{
+	return chan_try_send(ch, value);
+}
+
+int
+achan__chan_local_try_recv(struct achan_chan *ch, void *out)
+{
+	return chan_try_recv(ch, out);
+}
+
+int
+achan__chan_local_send_wait(struct achan_chan *ch, const void *value,
+		const struct timespec *deadline)
+{
+	return chan_send_wait(ch, value, deadline);
+}
+
+int
+achan__chan_local_recv_wait(struct achan_chan *ch, void *out,
+		const struct timespec *deadline)
+{
+	return chan_recv_wait(ch, out, deadline);
+}
+
+int
+achan__chan_local_send_poll(struct achan_chan_send_future *f,
+		const struct achan_waker *waker)
+{
+	return chan_send_poll(f, waker);
+}
+
+int
+achan__chan_local_recv_poll(struct achan_chan_recv_future *f,
+		const struct achan_waker *waker)
+{
+	return chan_recv_poll(f, waker);
+}
+
+int
+achan__chan_local_send_cancel(struct achan_chan_send_future *f)
+{
+	return chan_send_cancel(f);
+}
+
+int
+achan__chan_local_recv_cancel(struct achan_chan_recv_future *f)
+{
+	return chan_recv_cancel(f);
+}
+
+int
+achan__chan_local_close(struct achan_chan *ch)
+{
+	return chan_close(ch);
+}
+
+size_t
+achan__chan_local_len(const struct achan_chan *ch)
+{
+	return chan_len(ch);
+}
+
+int
+achan__chan_local_is_closed(const struct achan_chan *ch)
+{
+	return chan_is_closed(ch);
+}
