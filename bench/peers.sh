@@ -36,6 +36,7 @@
 #   results-LABEL-raw.csv, results-LABEL.csv, results-LABEL-notes.txt
 #                  as run.sh writes them (achan's label is "achan")
 #   results-LABEL-cpu.csv  every timed run: peer,workload,P,C,cap,messages,user_s,sys_s
+#   results-LABEL-cpu0.csv the same for the start-up runs (MESSAGES=1)
 #   peers-LABEL.csv        peer,workload,P,C,cap,messages,median_metric,min,max,
 #                          median_cpu_s_per_mmsg  (stream: Mmsg/s; pingpong:
 #                          ns per round trip, CPU per million round trips;
@@ -49,6 +50,7 @@
 #   REPS=5  RUN_TIMEOUT=10 (s per run)  SKIP_BUILD (see 1.)
 #   N_1P1C N_4P1C N_4P1C_CAP20 N_4P4C N_16P1C N_PINGPONG  (message counts)
 #   PEERS        override the peer list (labels in PEERS_WORK/build)
+#   CPU_BASELINE=1  subtract start-up CPU (see the note below); 0: do not
 #   EXTRA_PEER   more executables with the peers' CLI, shown as extra columns
 #                (not counted as "best blocking peer")
 #
@@ -58,10 +60,14 @@
 # peer_ns / achan_ns.  The CPU ratio is achan's CPU per message divided by
 # crossbeam's (< 1: achan uses less).
 #
-# Note: the CPU figure is the whole process (start-up, thread creation and,
-# for Go, the runtime included), while the peers' seconds cover only the
-# timed region; at the default counts start-up is a small share, at tiny
-# counts (smoke tests) it dominates.
+# CPU: the peers time only their measured region, but CPU can only be had
+# for the whole process, whose start-up (exec, loader, Go runtime, creating
+# P+C threads) costs 10-40 ms of CPU on the 2-vCPU VM -- as much as a whole
+# ping-pong cell of a fast peer.  So before the matrix every peer runs every
+# cell with MESSAGES=1, 3 times (results-LABEL-cpu0.csv, ~10 s), and the
+# median of that start-up CPU is subtracted from the median CPU of the
+# cell (clamped at 0).  CPU_BASELINE=0 reports whole-process CPU.  achan-bench
+# instead reads getrusage around its measured region.
 set -euo pipefail
 
 usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
@@ -86,6 +92,8 @@ done
 label=${label:-$(nproc)cpu}
 REPS=${REPS:-5}
 RUN_TIMEOUT=${RUN_TIMEOUT:-10}
+cpu_baseline=1
+[ "${CPU_BASELINE:-1}" = 1 ] || cpu_baseline=0
 for f in run.sh lib-run.sh summarize.sh; do
     [ -f "$PEERS_DIR/$f" ] || { echo "peers.sh: no $f in PEERS_DIR=$PEERS_DIR" >&2; exit 1; }
 done
@@ -163,7 +171,9 @@ wrap=$work/wrap-$label
 cpulog=$work/results-$label-cpu.csv
 rm -rf "$wrap"
 mkdir -p "$wrap"
+cpu0=$work/results-$label-cpu0.csv
 echo "peer,workload,P,C,cap,messages,user_s,sys_s" >"$cpulog"
+echo "peer,workload,P,C,cap,messages,user_s,sys_s" >"$cpu0"
 make_wrapper() { # LABEL EXECUTABLE [LD_LIBRARY_PATH]
     local f=$wrap/$1
     {
@@ -174,7 +184,9 @@ make_wrapper() { # LABEL EXECUTABLE [LD_LIBRARY_PATH]
             # shellcheck disable=SC2016 # expanded by the wrapper
             printf 'export LD_LIBRARY_PATH=%q${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}\n' "$3"
         fi
-        printf 'label=%q exe=%q cpulog=%q out=%q tf=%q\n' "$1" "$2" "$cpulog" "$wrap/.$1.out" "$wrap/.$1.time"
+        # shellcheck disable=SC2016 # expanded by the wrapper
+        printf 'label=%q exe=%q cpulog=${PEERS_SH_CPULOG:-%q} out=%q tf=%q\n' \
+            "$1" "$2" "$cpulog" "$wrap/.$1.out" "$wrap/.$1.time"
         cat <<'EOF'
 TIMEFORMAT='%3U %3S'
 rc=0
@@ -217,6 +229,19 @@ ncmds=${#CMDS[@]} ncells=${#CELLS[@]}
 header="$(date -u +%FT%TZ) label=$label cpus=$(nproc) loadavg=\"$(cut -d" " -f1-3 /proc/loadavg)\" reps=$REPS timeout=${RUN_TIMEOUT}s"
 echo "== $header peers: $(for c in "${CMDS[@]}"; do basename "$c"; done | tr '\n' ' ')($((REPS * ncells * ncmds)) runs)" >&2
 t0=$SECONDS
+if [ "$cpu_baseline" = 1 ]; then
+    # Start-up CPU (exec, runtime, thread creation, first touch of the
+    # channel): every peer and cell with MESSAGES=1, 3 times.
+    echo "== start-up CPU: $((3 * ncells * ncmds)) runs with MESSAGES=1" >&2
+    for _ in 1 2 3; do
+        for cell in "${CELLS[@]}"; do
+            read -r -a f <<<"$cell"
+            for c in "${CMDS[@]}"; do
+                PEERS_SH_CPULOG=$cpu0 timeout -k 2 "$RUN_TIMEOUT" "$c" "${f[@]:0:4}" 1 >/dev/null 2>&1 || true
+            done
+        done
+    done
+fi
 run_matrix "$RAW" "$NOTES" "$REPS" "$RUN_TIMEOUT" 0 -- "${CMDS[@]}" -- "${CELLS[@]}"
 elapsed=$((SECONDS - t0))
 sort -u -o "$NOTES" "$NOTES"
@@ -224,7 +249,7 @@ sort -u -o "$NOTES" "$NOTES"
 
 # --- 4. CSV + markdown ----------------------------------------------------------
 order=$(for c in "${CMDS[@]}"; do basename "$c"; done | tr '\n' ' ')
-awk -F, -v OUTCSV="$OUTCSV" -v ORDER="$order" -v EXTRAS="$extras" \
+awk -F, -v OUTCSV="$OUTCSV" -v BASE="$cpu_baseline" -v ORDER="$order" -v EXTRAS="$extras" \
     -v HEADER="$header elapsed=${elapsed}s" '
 function isnum(x) { return x ~ /^[0-9.]+([eE][-+]?[0-9]+)?$/ }
 function med(s,   a, n, i, j, t) {
@@ -238,8 +263,14 @@ function rate(v, pp) { return pp ? 1 / v : v + 0 }
 function rt(x) { return x >= 10 ? sprintf("%.1f×", x) : sprintf("%.2f×", x) }
 BEGIN { print "peer,workload,P,C,cap,messages,median_metric,min,max,median_cpu_s_per_mmsg" > OUTCSV }
 FNR == 1 { f++; next }
-f == 1 {   # results-LABEL-cpu.csv: peer,workload,P,C,cap,messages,user_s,sys_s
-    cpu[$1 SUBSEP $2 "," $3 "," $4 "," $5 "," $6] = cpu[$1 SUBSEP $2 "," $3 "," $4 "," $5 "," $6] " " ($7 + $8)
+f == 1 {   # results-LABEL-cpu0.csv (MESSAGES=1): peer,workload,P,C,cap,1,user_s,sys_s
+    k = $1 SUBSEP $2 "," $3 "," $4 "," $5
+    cpu0[k] = cpu0[k] " " ($7 + $8)
+    next
+}
+f == 2 {   # results-LABEL-cpu.csv: peer,workload,P,C,cap,messages,user_s,sys_s
+    k = $1 SUBSEP $2 "," $3 "," $4 "," $5 "," $6
+    cpu[k] = cpu[k] " " ($7 + $8)
     next
 }
 {          # summarize.sh: workload,P,C,cap,messages,peer,unit,median,min,max,ok,timeouts,fails,skips,notrun
@@ -248,7 +279,12 @@ f == 1 {   # results-LABEL-cpu.csv: peer,workload,P,C,cap,messages,user_s,sys_s
     m = $8
     if (m == "TIMEOUT/FAIL") m = ($12 > 0) ? "TIMEOUT" : "FAIL"
     c = ""
-    if ((peer SUBSEP cell) in cpu) c = sprintf("%.4f", med(cpu[peer SUBSEP cell]) / ($5 / 1e6))
+    if ((peer SUBSEP cell) in cpu) {
+        c = med(cpu[peer SUBSEP cell])
+        k = peer SUBSEP $1 "," $2 "," $3 "," $4
+        if (k in cpu0) { c -= med(cpu0[k]); if (c < 0) c = 0 }
+        c = sprintf("%.4f", c / ($5 / 1e6))
+    }
     val[cell, peer] = m; cpum[cell, peer] = c
     printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", peer, $1, $2, $3, $4, $5, m, $9, $10, c > OUTCSV
 }
@@ -286,7 +322,8 @@ END {
         print row " " (best == "" ? "–" : best " " fmt(bv, pp)) " | " r1 " | " r2 " |"
     }
     print ""
-    print "CPU seconds (user + sys, whole process) per million messages (ping-pong: per million round trips), median of the ok runs; lower is better."
+    print "CPU seconds (user + sys of the peer process) per million messages (ping-pong: per million round trips), median of the ok runs" \
+        (BASE ? ", less the median start-up CPU of the same peer and cell run with 1 message" : ", start-up included") "; lower is better."
     print ""
     h = "| cell |"; s = "| --- |"
     for (i = 1; i <= np; i++) { h = h " " P[i] " |"; s = s " ---: |" }
@@ -303,7 +340,7 @@ END {
         a = cpum[cell, "achan"]; cb = cpum[cell, "crossbeam"]
         print row " " ((a != "" && cb + 0 > 0) ? sprintf("%.2f", a / cb) : "–") " |"
     }
-}' "$cpulog" "$SUM" >"$OUTMD.tmp"
+}' "$cpu0" "$cpulog" "$SUM" >"$OUTMD.tmp"
 mv "$OUTMD.tmp" "$OUTMD"
 rm -f "$wrap"/.*.out "$wrap"/.*.time
 

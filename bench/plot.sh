@@ -127,7 +127,7 @@ set grid ytics mytics lc rgb "#dddddd"
 set key outside right top vertical noenhanced
 colors = "$COLORS"
 c(i) = word(colors, i - 1)
-set multiplot title "$title\n(medians; no bar = skipped, stalled or failed)" font ",13"
+set multiplot title "$title\n(medians; no bar = skipped, stalled, failed, or 0 on a log axis)" font ",13"
 EOF
 if [ "$NCELL" -gt 0 ]; then
     cat >>"$tmp/plot.gp" <<EOF

@@ -57,6 +57,7 @@ achan_chan_init(void *mem, size_t memsize, size_t elem_size, size_t capacity,
 	achan__waitq_init(&ch->sendq);
 	achan__waitq_init(&ch->recvq);
 	ch->flags = flags;
+	ch->obj.local = (flags & ACHAN_LOCAL) != 0;
 	ch->magic = CHAN_MAGIC;
 	*out = ch;
 	return ACHAN_OK;
@@ -73,10 +74,11 @@ run_dtor(void *elem, void *arg)
 static int
 chan_teardown(struct achan_chan *ch, int heap)
 {
-	if (!achan__chan_ok(ch) || ch->heap != (uint32_t)heap)
+	/* paired channels go away with their last handle and future */
+	if (!achan__chan_ok(ch) || ch->heap != (uint32_t)heap || ch->obj.paired)
 		return ACHAN_EINVAL;
 	/* acquire: pairs with the release decrement in future_finish */
-	if (sync_load(&ch->nfutures, ACQUIRE) != 0)
+	if (sync_load(&ch->obj.nfutures, ACQUIRE) != 0)
 		return ACHAN_EBUSY;
 	if (ch->dtor != NULL && !unbuffered(ch))
 		achan__ring_for_each(&ch->ring, run_dtor, ch);
@@ -137,6 +139,142 @@ achan_chan_set_elem_dtor(struct achan_chan *ch,
 	ch->dtor = dtor;
 	ch->dtor_arg = arg;
 	return ACHAN_OK;
+}
+
+/* --- shared handles (object.h, handle.c) ---------------------------------- */
+
+static struct achan_chan *
+chan_of(struct achan__object *o)
+{
+	return achan__container_of(o, struct achan_chan, obj);
+}
+
+static void
+chan_last_sender(struct achan__object *o)
+{
+	(void)achan_chan_close(chan_of(o));
+}
+
+static void
+chan_last_receiver(struct achan__object *o)
+{
+	struct achan_chan *ch = chan_of(o);
+
+	if (achan__chan_is_local(ch))
+		achan__chan_local_close_discard(ch);
+	else
+		chan_close_discard(ch);
+}
+
+static void
+chan_free(struct achan__object *o)
+{
+	struct achan_chan *ch = chan_of(o);
+
+	/* Nothing can reach the channel any more.  The last receiver's
+	 * release discarded what was buffered; run the destructor on anything
+	 * a send future moved in after that, then free. */
+	if (ch->dtor != NULL && !unbuffered(ch))
+		achan__ring_for_each(&ch->ring, run_dtor, ch);
+	ch->magic = 0;
+	free(ch);
+}
+
+static const struct achan__kind chan_kind = {
+	chan_last_sender, chan_last_receiver, chan_free
+};
+
+int
+achan_chan_pair(struct achan_chan_sender *tx, struct achan_chan_receiver *rx,
+		size_t elem_size, size_t capacity, unsigned flags)
+{
+	struct achan_chan *ch;
+	int r;
+
+	if (tx == NULL || rx == NULL)
+		return ACHAN_EINVAL;
+	tx->_ch = NULL;
+	rx->_ch = NULL;
+	r = achan_chan_create(&ch, elem_size, capacity, flags);
+	if (r != ACHAN_OK)
+		return r;
+	achan__object_pair(&ch->obj, &chan_kind);
+	tx->_ch = ch;
+	rx->_ch = ch;
+	return ACHAN_OK;
+}
+
+static int
+handle_clone(struct achan_chan *ch, struct achan_chan **out, int role)
+{
+	int r;
+
+	if (out == NULL)
+		return ACHAN_EINVAL;
+	*out = NULL;
+	if (!achan__chan_ok(ch) || !ch->obj.paired)
+		return ACHAN_EINVAL;
+	r = achan__handle_clone(&ch->obj, role);
+	if (r == ACHAN_OK)
+		*out = ch;
+	return r;
+}
+
+static int
+handle_release(struct achan_chan **slot, int role)
+{
+	struct achan_chan *ch = *slot;
+
+	if (!achan__chan_ok(ch) || !ch->obj.paired)
+		return ACHAN_EINVAL;
+	*slot = NULL;	/* a second release of this handle: EINVAL */
+	return achan__handle_release(&ch->obj, role);
+}
+
+int
+achan_chan_sender_clone(const struct achan_chan_sender *tx,
+		struct achan_chan_sender *out)
+{
+	if (tx == NULL || out == NULL)
+		return ACHAN_EINVAL;
+	return handle_clone(tx->_ch, &out->_ch, ACHAN__ROLE_SENDER);
+}
+
+int
+achan_chan_receiver_clone(const struct achan_chan_receiver *rx,
+		struct achan_chan_receiver *out)
+{
+	if (rx == NULL || out == NULL)
+		return ACHAN_EINVAL;
+	return handle_clone(rx->_ch, &out->_ch, ACHAN__ROLE_RECEIVER);
+}
+
+int
+achan_chan_sender_release(struct achan_chan_sender *tx)
+{
+	if (tx == NULL)
+		return ACHAN_EINVAL;
+	return handle_release(&tx->_ch, ACHAN__ROLE_SENDER);
+}
+
+int
+achan_chan_receiver_release(struct achan_chan_receiver *rx)
+{
+	if (rx == NULL)
+		return ACHAN_EINVAL;
+	return handle_release(&rx->_ch, ACHAN__ROLE_RECEIVER);
+}
+
+struct achan_chan *
+achan_chan_sender_chan(const struct achan_chan_sender *tx)
+{
+	return tx != NULL ? tx->_ch : NULL;
+}
+
+struct achan_chan *
+achan_chan_receiver_chan(const struct achan_chan_receiver *rx)
+{
+	return rx != NULL ? rx->_ch : NULL;
 }
 
 /* --- queries --------------------------------------------------------------- */
@@ -280,8 +418,9 @@ static int
 pollable(const struct achan__waiter *w, const struct achan_chan *ch,
 		uint32_t side)
 {
-	return achan__chan_ok(ch) && w->_side == side &&
-	    w->_phase != ACHAN__PHASE_FINISHED && !achan__waiter_waking_self(w);
+	/* the future first: a finished future may outlive a paired channel */
+	return w->_side == side && w->_phase != ACHAN__PHASE_FINISHED &&
+	    !achan__waiter_waking_self(w) && achan__chan_ok(ch);
 }
 
 int
@@ -312,6 +451,15 @@ achan_chan_send_cancel(struct achan_chan_send_future *f)
 	if (f == NULL || f->_w._side != SIDE_SEND || f->_ch == NULL ||
 	    achan__waiter_waking_self(&f->_w))
 		return ACHAN_EINVAL;
+	/* Not registered: answer without the channel, which a finished
+	 * future may have outlived (paired channels). */
+	if (f->_w._phase == ACHAN__PHASE_FINISHED)
+		return f->_w._result == ACHAN_OK ? ACHAN_OK : ACHAN_CANCELLED;
+	if (f->_w._phase == ACHAN__PHASE_FRESH) {
+		f->_w._phase = ACHAN__PHASE_FINISHED;
+		f->_w._result = ACHAN_CANCELLED;
+		return ACHAN_CANCELLED;
+	}
 	if (achan__chan_is_local(f->_ch))
 		return achan__chan_local_send_cancel(f);
 	return chan_send_cancel(f);
@@ -323,6 +471,15 @@ achan_chan_recv_cancel(struct achan_chan_recv_future *f)
 	if (f == NULL || f->_w._side != SIDE_RECV || f->_ch == NULL ||
 	    achan__waiter_waking_self(&f->_w))
 		return ACHAN_EINVAL;
+	/* Not registered: answer without the channel, which a finished
+	 * future may have outlived (paired channels). */
+	if (f->_w._phase == ACHAN__PHASE_FINISHED)
+		return f->_w._result == ACHAN_OK ? ACHAN_OK : ACHAN_CANCELLED;
+	if (f->_w._phase == ACHAN__PHASE_FRESH) {
+		f->_w._phase = ACHAN__PHASE_FINISHED;
+		f->_w._result = ACHAN_CANCELLED;
+		return ACHAN_CANCELLED;
+	}
 	if (achan__chan_is_local(f->_ch))
 		return achan__chan_local_recv_cancel(f);
 	return chan_recv_cancel(f);

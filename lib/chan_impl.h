@@ -210,9 +210,9 @@ bounded_send_poll(struct achan_chan_send_future *f,
 	while (w->_phase == ACHAN__PHASE_REGISTERED) {
 		s = achan__waiter_settle(w);
 		if (s == ACHAN__W_DONE)
-			return achan__future_finish(w, &ch->nfutures, ACHAN_OK);
+			return achan__future_finish(w, &ch->obj, ACHAN_OK);
 		if (s == ACHAN__W_CLOSED)
-			return achan__future_finish(w, &ch->nfutures, ACHAN_CLOSED);
+			return achan__future_finish(w, &ch->obj, ACHAN_CLOSED);
 		if (s != ACHAN__W_QUEUED)
 			break;	/* a hint: try again from scratch */
 		sync_lock(&ch->sendq.lock);
@@ -232,17 +232,17 @@ bounded_send_poll(struct achan_chan_send_future *f,
 		sync_unlock(&ch->sendq.lock);
 		if (r == ACHAN_OK)
 			wake_receiver_if_waiting(ch);
-		return achan__future_finish(w, &ch->nfutures, r);
+		return achan__future_finish(w, &ch->obj, r);
 	}
 
 	r = bounded_try_send(ch, f->_value);
 	if (r != ACHAN_FULL)
-		return achan__future_finish(w, &ch->nfutures, r);
+		return achan__future_finish(w, &ch->obj, r);
 
 	sync_lock(&ch->sendq.lock);
 	if (achan__ring_is_closed(&ch->ring)) {
 		sync_unlock(&ch->sendq.lock);
-		return achan__future_finish(w, &ch->nfutures, ACHAN_CLOSED);
+		return achan__future_finish(w, &ch->obj, ACHAN_CLOSED);
 	}
 	w->_waker = *waker;
 	achan__waitq_push(&ch->sendq, w);
@@ -256,9 +256,9 @@ bounded_send_poll(struct achan_chan_send_future *f,
 		sync_unlock(&ch->sendq.lock);
 		if (r == ACHAN_OK)
 			wake_receiver_if_waiting(ch);
-		return achan__future_finish(w, &ch->nfutures, r);
+		return achan__future_finish(w, &ch->obj, r);
 	}
-	achan__future_registered(w, &ch->nfutures);
+	achan__future_registered(w, &ch->obj);
 	sync_unlock(&ch->sendq.lock);
 	return ACHAN_PENDING;
 }
@@ -310,14 +310,14 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 		(void)achan__waiter_settle(w);
 		if (r == ACHAN_OK)
 			serve_senders_if_waiting(ch);
-		return achan__future_finish(w, &ch->nfutures, r);
+		return achan__future_finish(w, &ch->obj, r);
 	}
 
 	r = pop_settled(ch, f->_out);
 	if (r == ACHAN_OK)
 		serve_senders_if_waiting(ch);
 	if (r != ACHAN_EMPTY)
-		return achan__future_finish(w, &ch->nfutures, r);
+		return achan__future_finish(w, &ch->obj, r);
 
 	sync_lock(&ch->recvq.lock);
 	w->_waker = *waker;
@@ -331,9 +331,9 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 		sync_unlock(&ch->recvq.lock);
 		if (r == ACHAN_OK)
 			serve_senders_if_waiting(ch);
-		return achan__future_finish(w, &ch->nfutures, r);
+		return achan__future_finish(w, &ch->obj, r);
 	}
-	achan__future_registered(w, &ch->nfutures);
+	achan__future_registered(w, &ch->obj);
 	sync_unlock(&ch->recvq.lock);
 	return ACHAN_PENDING;
 }
@@ -419,9 +419,9 @@ unbuffered_repoll(struct achan_chan *ch, struct achan__waiter *w,
 	for (;;) {
 		s = achan__waiter_settle(w);
 		if (s == ACHAN__W_DONE)
-			return achan__future_finish(w, &ch->nfutures, ACHAN_OK);
+			return achan__future_finish(w, &ch->obj, ACHAN_OK);
 		if (s == ACHAN__W_CLOSED)
-			return achan__future_finish(w, &ch->nfutures, ACHAN_CLOSED);
+			return achan__future_finish(w, &ch->obj, ACHAN_CLOSED);
 		if (s != ACHAN__W_QUEUED)
 			return -1;
 		sync_lock(&ch->sendq.lock);
@@ -455,13 +455,13 @@ unbuffered_poll(struct achan_chan *ch, struct achan__waiter *w,
 	if (r == ACHAN_FULL || r == ACHAN_EMPTY) {
 		w->_waker = *waker;
 		achan__waitq_push(own, w);
-		achan__future_registered(w, &ch->nfutures);
+		achan__future_registered(w, &ch->obj);
 		sync_unlock(&ch->sendq.lock);
 		return ACHAN_PENDING;
 	}
 	sync_unlock(&ch->sendq.lock);
 	achan__wakelist_run(&l);
-	return achan__future_finish(w, &ch->nfutures, r);
+	return achan__future_finish(w, &ch->obj, r);
 }
 
 static inline int
@@ -531,14 +531,14 @@ static inline int
 chan_send_cancel(struct achan_chan_send_future *f)
 {
 	return achan__future_cancel(&f->_w, &f->_ch->sendq,
-	    &f->_ch->sendq.lock, &f->_ch->nfutures, 1);
+	    &f->_ch->sendq.lock, &f->_ch->obj, 1);
 }
 
 static inline int
 chan_recv_cancel(struct achan_chan_recv_future *f)
 {
 	return achan__future_cancel(&f->_w, &f->_ch->recvq,
-	    recv_lock(f->_ch), &f->_ch->nfutures, 1);
+	    recv_lock(f->_ch), &f->_ch->obj, 1);
 }
 
 static inline size_t
@@ -551,6 +551,36 @@ static inline int
 chan_is_closed(const struct achan_chan *ch)
 {
 	return achan__ring_is_closed(&ch->ring);
+}
+
+static void
+discard_value(void *value, void *arg)
+{
+	struct achan_chan *ch = arg;
+
+	if (ch->dtor != NULL)
+		ch->dtor(value, ch->dtor_arg);
+}
+
+/*
+ * Close and destroy everything buffered (the last receiver handle is gone:
+ * nobody can receive it any more).  Receive futures still registered compete
+ * for the values like any receiver; each value is taken exactly once.
+ */
+static inline void
+chan_close_discard(struct achan_chan *ch)
+{
+	unsigned spins = 0;
+	int r;
+
+	(void)chan_close(ch);
+	if (unbuffered(ch))
+		return;
+	while ((r = achan__ring_take(&ch->ring, NULL, discard_value, ch)) !=
+	    ACHAN_CLOSED) {
+		if (r == ACHAN__RING_INFLIGHT)	/* a send that beat the close */
+			inflight_pause(&spins);
+	}
 }
 
 #if SYNC_THREADS

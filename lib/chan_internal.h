@@ -12,6 +12,7 @@
 #include <achan/chan.h>
 
 #include "compiler.h"
+#include "object.h"
 #include "ring.h"
 #include "waitq.h"
 
@@ -28,7 +29,7 @@ struct achan_chan {
 	uint32_t magic ACHAN__CACHE_ALIGNED;
 	uint32_t flags;		/* ACHAN_LOCAL picks the policy */
 	uint32_t heap;
-	uint64_t nfutures;	/* registered futures (fini answers EBUSY) */
+	struct achan__object obj;	/* futures and handles (object.h) */
 	void (*dtor)(void *elem, void *arg);
 	void *dtor_arg;
 	/* ring slots follow, cache-line aligned */
@@ -64,5 +65,6 @@ int achan__chan_local_recv_cancel(struct achan_chan_recv_future *f);
 int achan__chan_local_close(struct achan_chan *ch);
 size_t achan__chan_local_len(const struct achan_chan *ch);
 int achan__chan_local_is_closed(const struct achan_chan *ch);
+void achan__chan_local_close_discard(struct achan_chan *ch);
 
 #endif /* ACHAN_LIB_CHAN_INTERNAL_H */

@@ -78,3 +78,9 @@ achan__chan_local_is_closed(const struct achan_chan *ch)
 {
 	return chan_is_closed(ch);
 }
+
+void
+achan__chan_local_close_discard(struct achan_chan *ch)
+{
+	chan_close_discard(ch);
+}

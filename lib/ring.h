@@ -161,12 +161,15 @@ achan__ring_push(struct achan__ring *r, const void *value)
 }
 
 /*
- * Move the oldest value into *out.  ACHAN_OK, ACHAN_EMPTY (nothing claimed),
- * ACHAN__RING_INFLIGHT (the oldest slot is being filled), or ACHAN_CLOSED
- * (closed, and every claimed slot has been taken: nothing more can come).
+ * Take the oldest value: copy it to *out, or, when fn is given, hand it in
+ * place to fn(value, arg) (discarding with a destructor).  ACHAN_OK,
+ * ACHAN_EMPTY (nothing claimed), ACHAN__RING_INFLIGHT (the oldest slot is
+ * being filled), or ACHAN_CLOSED (closed, and every claimed slot has been
+ * taken: nothing more can come).
  */
 static inline int
-achan__ring_pop(struct achan__ring *r, void *out)
+achan__ring_take(struct achan__ring *r, void *out,
+		void (*fn)(void *value, void *arg), void *arg)
 {
 	uint64_t head = sync_load(&r->head, RELAXED);
 	uint64_t *stamp, s, tail, h2;
@@ -180,7 +183,11 @@ achan__ring_pop(struct achan__ring *r, void *out)
 			 * in send registration (chan_impl.h). */
 			if (sync_cas(&r->head, &head,
 					achan__ring_next(r, head), SEQ_CST)) {
-				achan__ring_copy(out, stamp + 1, r->elem_size);
+				if (fn != NULL)
+					fn(stamp + 1, arg);
+				else
+					achan__ring_copy(out, stamp + 1,
+					    r->elem_size);
 				/* R2 (release): the slot is free for the next
 				 * lap once our read is done; pairs with A1. */
 				sync_store(stamp, head + r->one_lap, RELEASE);
@@ -201,6 +208,13 @@ achan__ring_pop(struct achan__ring *r, void *out)
 			head = sync_load(&r->head, RELAXED);
 		}
 	}
+}
+
+/* Move the oldest value into *out (see achan__ring_take). */
+static inline int
+achan__ring_pop(struct achan__ring *r, void *out)
+{
+	return achan__ring_take(r, out, NULL, NULL);
 }
 
 /* Set the closed bit.  1 if this call set it. */

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "parker.h"
+#include "object.h"
 #include "waitq.h"
 
 static inline uint32_t
@@ -33,29 +34,48 @@ achan__waitq_head(const struct achan__waitq *q)
 	return q->head;
 }
 
-/* Count a future the first time it registers (destroy answers EBUSY). */
+/*
+ * Count a future the first time it registers: fini/destroy answer EBUSY while
+ * any is registered, and on a paired object it holds a reference (object.h).
+ */
 static inline void
-achan__future_registered(struct achan__waiter *w, uint64_t *nfutures)
+achan__future_registered(struct achan__waiter *w, struct achan__object *o)
 {
 	if (w->_phase == ACHAN__PHASE_FRESH) {
 		w->_phase = ACHAN__PHASE_REGISTERED;
 		/* relaxed: a count, read only at fini after every call returned */
-		sync_fetch_add(nfutures, 1, RELAXED);
+		sync_fetch_add(&o->nfutures, 1, RELAXED);
+		if (o->paired)
+			/* relaxed: we already hold a reference (a handle's,
+			 * through which the future was made) */
+			sync_fetch_add(&o->refs, 1, RELAXED);
 	}
 }
 
+/*
+ * Finish a future with `result`.  On a paired object this may drop the last
+ * reference and free the object: callers make it their last access to o.
+ */
 static inline int
-achan__future_finish(struct achan__waiter *w, uint64_t *nfutures, int result)
+achan__future_finish(struct achan__waiter *w, struct achan__object *o,
+		int result)
 {
-	if (w->_phase == ACHAN__PHASE_REGISTERED)
-		/* release: pairs with the acquire load in fini */
-		sync_fetch_sub(nfutures, 1, RELEASE);
+	int registered = w->_phase == ACHAN__PHASE_REGISTERED;
+
 	w->_phase = ACHAN__PHASE_FINISHED;
 	w->_result = result;
 	sync_store(&w->_state, ACHAN__W_IDLE, RELAXED);
+	if (registered) {
+		/* release: pairs with the acquire load in fini */
+		sync_fetch_sub(&o->nfutures, 1, RELEASE);
+		/* acq_rel: our accesses to o happen-before its free by
+		 * whoever drops the last reference, and if that is us, theirs
+		 * happen-before ours */
+		if (o->paired && sync_fetch_sub(&o->refs, 1, ACQ_REL) == 1)
+			o->kind->free(o);
+	}
 	return result;
 }
-
 
 static inline void
 achan__waitq_init(struct achan__waitq *q)
@@ -245,35 +265,35 @@ achan__future_init(struct achan__waiter *w, uint32_t side)
  */
 static inline int
 achan__future_cancel(struct achan__waiter *w, struct achan__waitq *q,
-		struct achan__lock *lock, uint64_t *nfutures, int hand_on)
+		struct achan__lock *lock, struct achan__object *o, int hand_on)
 {
 	uint32_t s;
 
 	if (w->_phase == ACHAN__PHASE_FINISHED)
 		return w->_result == ACHAN_OK ? ACHAN_OK : ACHAN_CANCELLED;
 	if (w->_phase == ACHAN__PHASE_FRESH)
-		return achan__future_finish(w, nfutures, ACHAN_CANCELLED);
+		return achan__future_finish(w, o, ACHAN_CANCELLED);
 
 	sync_lock(lock);
 	s = sync_load(&w->_state, RELAXED);
 	if (s == ACHAN__W_QUEUED) {
 		achan__waitq_remove(q, w);
 		sync_unlock(lock);
-		achan__future_finish(w, nfutures, ACHAN_CANCELLED);
+		achan__future_finish(w, o, ACHAN_CANCELLED);
 		return ACHAN_CANCELLED;
 	}
 	sync_unlock(lock);
 
 	s = achan__waiter_settle(w);
 	if (s == ACHAN__W_DONE) {
-		achan__future_finish(w, nfutures, ACHAN_OK);
+		achan__future_finish(w, o, ACHAN_OK);
 		return ACHAN_OK;
 	}
 	/* Woken but never acted on: pass the wakeup on so that abandoning
 	 * this future cannot strand the next one (SEMANTICS.md). */
 	if (s == ACHAN__W_NOTIFIED && hand_on)
 		(void)achan__waitq_wake_one(q, lock, ACHAN__W_NOTIFIED);
-	achan__future_finish(w, nfutures, ACHAN_CANCELLED);
+	achan__future_finish(w, o, ACHAN_CANCELLED);
 	return ACHAN_CANCELLED;
 }
 

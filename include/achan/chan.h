@@ -208,6 +208,113 @@ ACHAN_API int achan_chan_recv_poll(struct achan_chan_recv_future *f,
 		const struct achan_waker *waker);
 ACHAN_API int achan_chan_recv_cancel(struct achan_chan_recv_future *f);
 
+/* --- shared sender / receiver handles -------------------------------------- */
+
+/*
+ * A channel made as a pair of handles.  Handles are small values: clone one
+ * into another variable to get a new counted owner, release it when done
+ * (release clears it, so releasing the same variable twice answers
+ * ACHAN_EINVAL).  Plain struct assignment does not clone.
+ *
+ *   - releasing the last sender closes the channel: receivers drain what is
+ *     buffered, then get ACHAN_CLOSED;
+ *   - releasing the last receiver closes it and discards what is buffered,
+ *     running the element destructor on each value;
+ *   - registered futures keep the memory alive but are not senders or
+ *     receivers: a future that outlives its handles observes the close;
+ *   - the memory is freed when the last handle and the last registered
+ *     future are gone (never call destroy/fini on it: ACHAN_EINVAL).
+ *
+ * Operate on the channel through achan_chan_sender_chan() /
+ * achan_chan_receiver_chan(), valid while you hold that handle (or a
+ * registered future).  Clone and release may be called from any thread,
+ * concurrently with everything else; each handle variable is used by one
+ * thread at a time.  The last release happens-after every other release.
+ */
+struct achan_chan_sender {
+	struct achan_chan *_ch;
+};
+
+struct achan_chan_receiver {
+	struct achan_chan *_ch;
+};
+
+/*
+ * Create a channel (as achan_chan_create) and its first sender and receiver
+ * handles.  ACHAN_OK, ACHAN_EINVAL, ACHAN_ENOMEM (handles left cleared).
+ * To add an element destructor, call achan_chan_set_elem_dtor() on
+ * achan_chan_sender_chan(tx) before sharing the handles.
+ */
+ACHAN_API int achan_chan_pair(struct achan_chan_sender *tx,
+		struct achan_chan_receiver *rx, size_t elem_size, size_t capacity,
+		unsigned flags);
+
+/* Count one more owner into *out.  ACHAN_EINVAL if the source is released. */
+ACHAN_API int achan_chan_sender_clone(const struct achan_chan_sender *tx,
+		struct achan_chan_sender *out);
+ACHAN_API int achan_chan_receiver_clone(const struct achan_chan_receiver *rx,
+		struct achan_chan_receiver *out);
+
+/*
+ * Drop this owner and clear the handle.  The last sender closes the channel;
+ * the last receiver closes it and discards its values; the last reference
+ * frees it.  Never blocks (a discard may wait out a send in flight for a
+ * few instructions).  ACHAN_EINVAL on a cleared handle.
+ */
+ACHAN_API int achan_chan_sender_release(struct achan_chan_sender *tx);
+ACHAN_API int achan_chan_receiver_release(struct achan_chan_receiver *rx);
+
+/* The channel behind a handle (NULL once released). */
+ACHAN_API struct achan_chan *achan_chan_sender_chan(
+		const struct achan_chan_sender *tx);
+ACHAN_API struct achan_chan *achan_chan_receiver_chan(
+		const struct achan_chan_receiver *rx);
+
+/* --- stream receive ----------------------------------------------------------- */
+
+/*
+ * A reusable receive loop: yields values until the channel is closed and
+ * drained, then answers ACHAN_CLOSED on every later call (fused).  Usable
+ * from both sides: poll it with a waker (async), or call next (blocking).
+ * Caller-owned; nothing is allocated.  One thread at a time per stream.
+ */
+struct achan_chan_stream {
+	struct achan_chan_recv_future _f;
+	struct achan_chan *_ch;
+	void *_out;
+	uint32_t _state;
+};
+
+/* Prepare a stream over ch, writing each value to *out.  ACHAN_EINVAL on NULL. */
+ACHAN_API int achan_chan_stream_init(struct achan_chan_stream *s,
+		struct achan_chan *ch, void *out);
+
+/*
+ * Async: ACHAN_OK (the next value is in *out; poll again for the one after),
+ * ACHAN_PENDING (the waker will be called), ACHAN_CLOSED (closed and
+ * drained; every later call answers the same), ACHAN_EINVAL.
+ */
+ACHAN_API int achan_chan_stream_poll(struct achan_chan_stream *s,
+		const struct achan_waker *waker);
+
+/*
+ * Blocking: ACHAN_OK (next value in *out) or ACHAN_CLOSED (fused); on a
+ * local channel ACHAN_EDEADLK instead of waiting.  A receive left pending by
+ * stream_poll is cancelled first (a value it had already got is returned).
+ */
+ACHAN_API int achan_chan_stream_next(struct achan_chan_stream *s);
+
+/* As achan_chan_stream_next, with an absolute deadline (ACHAN_TIMEDOUT). */
+ACHAN_API int achan_chan_stream_next_until(struct achan_chan_stream *s,
+		const struct timespec *deadline);
+
+/*
+ * Cancel a pending receive: ACHAN_OK if a value had arrived first (it is in
+ * *out), else ACHAN_CANCELLED.  The stream stays usable; call it before the
+ * stream's memory is reused.
+ */
+ACHAN_API int achan_chan_stream_cancel(struct achan_chan_stream *s);
+
 #ifdef __cplusplus
 }
 #endif
