@@ -25,13 +25,15 @@ struct achan_chan {
 	struct achan__ring ring;
 	struct achan__waitq sendq ACHAN__CACHE_ALIGNED;
 	struct achan__waitq recvq ACHAN__CACHE_ALIGNED;
-	/* cold: checked on entry, written at init/fini */
+	/* read-mostly: checked on entry, written at init/fini */
 	uint32_t magic ACHAN__CACHE_ALIGNED;
 	uint32_t flags;		/* ACHAN_LOCAL picks the policy */
 	uint32_t heap;
-	struct achan__object obj;	/* futures and handles (object.h) */
 	void (*dtor)(void *elem, void *arg);
 	void *dtor_arg;
+	/* written on every registration and finish of a future: a line of
+	 * its own, so the read-mostly line above stays shared */
+	struct achan__object obj ACHAN__CACHE_ALIGNED;	/* object.h */
 	/* ring slots follow, cache-line aligned */
 	unsigned char slots[] ACHAN__CACHE_ALIGNED;
 };

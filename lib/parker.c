@@ -121,30 +121,61 @@ parker_consume(struct achan__parker *p)
  * Adaptive spin before sleeping, per thread.  A futex sleep and wakeup costs
  * microseconds on both sides, so when the partner runs on another core it
  * pays to spin for about one of its turns; when it does not (more runnable
- * threads than cores) spinning only steals its CPU.  Each thread learns which
- * case it is in: a wake that arrives while spinning doubles the budget, a
- * spin that runs out halves it (the idea of glibc's adaptive mutex).
+ * threads than cores, or a partner that is slow to answer) spinning only
+ * burns a CPU someone else may need.  Each thread measures how long its
+ * waits really last: a wait that spinning could have covered (shorter than
+ * SPIN_MAX_NS) sets the budget to twice that wait, a longer one halves it.
+ * Measuring the wait, not just "did the spin succeed", matters: two threads
+ * handing work back and forth that both sleep make each other's waits long
+ * (each wake costs a syscall and a reschedule), and a success-only rule
+ * never climbs out of that; the measured waits still fit the spin window,
+ * so both sides start spinning again and the handoffs become fast.
  */
-#define SPIN_MIN 16u
-#define SPIN_MAX (1u << 14)
-static __thread uint32_t tls_spin_budget = 1u << 10;
+#define SPIN_MIN_NS 200
+#define SPIN_MAX_NS 40000
+static __thread uint32_t tls_spin_ns = 8000;
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+learn_wait(uint64_t waited_ns)
+{
+	uint64_t b;
+
+	if (waited_ns < SPIN_MAX_NS) {
+		b = 2 * waited_ns;
+		tls_spin_ns = (uint32_t)(b > SPIN_MAX_NS ? SPIN_MAX_NS :
+		    b < SPIN_MIN_NS ? SPIN_MIN_NS : b);
+	} else if (tls_spin_ns / 2 >= SPIN_MIN_NS) {
+		tls_spin_ns /= 2;
+	}
+}
 
 int
 achan__park(struct achan__parker *p, const struct timespec *deadline)
 {
-	uint32_t budget = tls_spin_budget, i, expected;
+	uint64_t start = now_ns(), t = start;
+	uint32_t expected, i;
 	int err;
 
-	for (i = 0; i < budget; i++) {
-		if (parker_consume(p)) {
-			if (budget < SPIN_MAX)
-				tls_spin_budget = budget * 2;
-			return ACHAN_OK;
+	/* Spin while the budget lasts, reading the clock every 32 pauses. */
+	while (t - start < tls_spin_ns) {
+		for (i = 0; i < 32; i++) {
+			if (parker_consume(p)) {
+				learn_wait(now_ns() - start);
+				return ACHAN_OK;
+			}
+			achan__cpu_relax();
 		}
-		achan__cpu_relax();
+		t = now_ns();
 	}
-	if (budget > SPIN_MIN)
-		tls_spin_budget = budget / 2;
 	expected = PARKER_EMPTY;
 	/* P3 (relaxed): announces the sleep; a waker that sees PARKED calls
 	 * FUTEX_WAKE.  If a wake came first the CAS fails and we return. */
@@ -155,8 +186,10 @@ achan__park(struct achan__parker *p, const struct timespec *deadline)
 	}
 	for (;;) {
 		err = achan__futex_wait(&p->state, PARKER_PARKED, deadline);
-		if (parker_consume(p))
+		if (parker_consume(p)) {
+			learn_wait(now_ns() - start);
 			return ACHAN_OK;
+		}
 		if (err == ETIMEDOUT) {
 			expected = PARKER_PARKED;
 			if (__atomic_compare_exchange_n(&p->state, &expected,
