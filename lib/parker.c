@@ -158,23 +158,65 @@ learn_wait(uint64_t waited_ns)
 	}
 }
 
-int
-achan__park(struct achan__parker *p, const struct timespec *deadline)
-{
-	uint64_t start = now_ns(), t = start;
-	uint32_t expected, i;
-	int err;
+/*
+ * At most this many threads of the process spin in achan__park at once
+ * (Go's scheduler keeps at most GOMAXPROCS/2 spinning threads for the same
+ * reason).  When waiting threads outnumber the cores - 16 producers on a
+ * full channel and 2 cores - spinners would take the CPU from the one
+ * thread that can make progress; beyond the limit a waiter goes straight to
+ * the futex.  The count is one word per process, touched only on this slow
+ * path.
+ */
+static uint32_t spinners;
+static uint32_t max_spinners;
 
-	/* Spin while the budget lasts, reading the clock every 32 pauses. */
+static uint32_t
+spinner_limit(void)
+{
+	/* relaxed: an idempotent cache of a constant */
+	uint32_t m = __atomic_load_n(&max_spinners, __ATOMIC_RELAXED);
+	long n;
+
+	if (m == 0) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+		m = n > 2 ? (uint32_t)(n / 2) : 1;
+		__atomic_store_n(&max_spinners, m, __ATOMIC_RELAXED);
+	}
+	return m;
+}
+
+/* Spin for the learned budget; 1 if a wake arrived meanwhile. */
+static int
+park_spin(struct achan__parker *p, uint64_t start)
+{
+	uint64_t t = start;
+	uint32_t i;
+
 	while (t - start < tls_spin_ns) {
 		for (i = 0; i < 32; i++) {
-			if (parker_consume(p)) {
-				learn_wait(now_ns() - start);
-				return ACHAN_OK;
-			}
+			if (parker_consume(p))
+				return 1;
 			achan__cpu_relax();
 		}
 		t = now_ns();
+	}
+	return 0;
+}
+
+int
+achan__park(struct achan__parker *p, const struct timespec *deadline)
+{
+	uint64_t start = now_ns();
+	uint32_t expected;
+	int err, woken = 0;
+
+	/* relaxed: a head count, not an ordering edge */
+	if (__atomic_fetch_add(&spinners, 1, __ATOMIC_RELAXED) < spinner_limit())
+		woken = park_spin(p, start);
+	__atomic_fetch_sub(&spinners, 1, __ATOMIC_RELAXED);
+	if (woken) {
+		learn_wait(now_ns() - start);
+		return ACHAN_OK;
 	}
 	expected = PARKER_EMPTY;
 	/* P3 (relaxed): announces the sleep; a waker that sees PARKED calls
