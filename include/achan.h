@@ -8,5 +8,8 @@
 
 #include <achan/common.h>
 #include <achan/chan.h>
+#include <achan/oneshot.h>
+#include <achan/bcast.h>
+#include <achan/state.h>
 
 #endif /* ACHAN_H */

@@ -181,7 +181,7 @@ chan_free(struct achan__object *o)
 }
 
 static const struct achan__kind chan_kind = {
-	chan_last_sender, chan_last_receiver, chan_free
+	chan_last_sender, chan_last_receiver, chan_free, { 0, 0 }	/* clonable */
 };
 
 int

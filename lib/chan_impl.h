@@ -163,7 +163,7 @@ serve_senders(struct achan_chan *ch)
 	sync_lock(&ch->sendq.lock);
 	while ((w = achan__waitq_head(&ch->sendq)) != NULL &&
 	    achan__ring_push(&ch->ring, as_send(w)->_value) == ACHAN_OK) {
-		achan__waitq_remove(&ch->sendq, w);
+		achan__waitq_unlink(&ch->sendq, w);
 		achan__waiter_claim(&l, w, ACHAN__W_DONE);
 		moved++;
 	}

@@ -35,6 +35,8 @@ achan__handle_clone(struct achan__object *o, int role)
 	uint32_t *count = role_count(o, role);
 	uint32_t n = __atomic_load_n(count, __ATOMIC_RELAXED);
 
+	if (o->kind->single[role])
+		return ACHAN_EINVAL;
 	/* The caller holds a live handle of this role, so n >= 1 and it can
 	 * only grow under us - unless the caller is misusing a released one:
 	 * refuse to resurrect a count that already reached 0. */

@@ -29,6 +29,10 @@ struct achan__kind {
 	void (*last_sender)(struct achan__object *o);
 	void (*last_receiver)(struct achan__object *o);
 	void (*free)(struct achan__object *o);
+	/* indexed by role: 1 if that role has exactly one handle, so clone
+	 * is refused (a oneshot's sender and receiver).  0, the default of
+	 * an initializer that leaves it out, means clonable. */
+	uint8_t single[2];
 };
 
 struct achan__object {
@@ -48,7 +52,7 @@ void achan__object_pair(struct achan__object *o, const struct achan__kind *kind)
 
 /* Handle layer (handle.c): count +1 / -1; release runs the kind's hooks and
  * frees the object with the last reference.  ACHAN_EINVAL if that role has
- * no live handle (a release too many). */
+ * no live handle (a release too many), or (clone) is single. */
 int achan__handle_clone(struct achan__object *o, int role);
 int achan__handle_release(struct achan__object *o, int role);
 

@@ -108,8 +108,14 @@ achan__waitq_push(struct achan__waitq *q, struct achan__waiter *w)
 	set_nwaiting(q, q->nwaiting + 1);
 }
 
+/*
+ * Unlink w and leave its state alone: for a waker that claims w right after,
+ * under the same lock.  The state must go straight from QUEUED to
+ * outcome|BUSY: the owner reads it without the lock, and an IDLE in between
+ * would let it finish and reuse the future before the wake has run.
+ */
 static inline void
-achan__waitq_remove(struct achan__waitq *q, struct achan__waiter *w)
+achan__waitq_unlink(struct achan__waitq *q, struct achan__waiter *w)
 {
 	if (w->_prev != NULL)
 		w->_prev->_next = w->_next;
@@ -120,8 +126,15 @@ achan__waitq_remove(struct achan__waitq *q, struct achan__waiter *w)
 	else
 		q->tail = w->_prev;
 	w->_next = w->_prev = NULL;
-	sync_store(&w->_state, ACHAN__W_IDLE, RELAXED);
 	set_nwaiting(q, q->nwaiting - 1);
+}
+
+/* The owner takes its own w out of the queue (no wake will come). */
+static inline void
+achan__waitq_remove(struct achan__waitq *q, struct achan__waiter *w)
+{
+	achan__waitq_unlink(q, w);
+	sync_store(&w->_state, ACHAN__W_IDLE, RELAXED);
 }
 
 static inline struct achan__waiter *
@@ -130,7 +143,7 @@ achan__waitq_pop(struct achan__waitq *q)
 	struct achan__waiter *w = q->head;
 
 	if (w != NULL)
-		achan__waitq_remove(q, w);
+		achan__waitq_unlink(q, w);	/* the caller claims it */
 	return w;
 }
 
