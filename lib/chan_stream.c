@@ -127,7 +127,10 @@ int
 achan_chan_stream_next_until(struct achan_chan_stream *s,
 		const struct timespec *deadline)
 {
-	if (deadline == NULL)
+	/* Judge the deadline before touching the stream: a bad one must not
+	 * cancel a pending receive, nor be answered OK or CLOSED. */
+	if (deadline == NULL || deadline->tv_sec < 0 || deadline->tv_nsec < 0 ||
+	    deadline->tv_nsec >= 1000000000L)
 		return ACHAN_EINVAL;
 	return stream_wait(s, deadline);
 }

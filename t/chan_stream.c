@@ -765,12 +765,41 @@ test_bad_input(void)
 	free(mem);
 }
 
+/* A bad deadline is refused before the stream is touched: a pending receive
+ * stays registered, a handed-over value is not consumed, fused stays fused. */
+static void
+test_bad_deadline_keeps_stream(void)
+{
+	struct timespec bad = { 0, 1000000000L };
+	struct achan_chan *ch;
+	struct achan_chan_stream s;
+	struct rec_waker rw;
+	uint64_t out = 0, v = 41;
+
+	rec_init(&rw, 1, NULL);
+	achan_chan_create(&ch, sizeof(uint64_t), 2, 0);
+	achan_chan_stream_init(&s, ch, &out);
+	is_st(achan_chan_stream_poll(&s, &rw.w), ACHAN_PENDING, "bad deadline: stream pends");
+	is_st(achan_chan_stream_next_until(&s, &bad), ACHAN_EINVAL,
+	    "next_until with tv_nsec = 1e9: EINVAL");
+	is_st(achan_chan_try_send(ch, &v), ACHAN_OK, "a send after the refused call");
+	is_u(rec_calls(&rw), 1, "the pending receive was still registered: its waker fired");
+	is_st(achan_chan_stream_poll(&s, &rw.w), ACHAN_OK, "and it completes");
+	is_u(out, 41, "with the value");
+	achan_chan_close(ch);
+	is_st(achan_chan_stream_poll(&s, &rw.w), ACHAN_CLOSED, "closed and drained");
+	is_st(achan_chan_stream_next_until(&s, &bad), ACHAN_EINVAL,
+	    "bad deadline on a fused stream: EINVAL, not CLOSED");
+	is_st(achan_chan_destroy(ch), ACHAN_OK, "destroy");
+}
+
 int
 main(void)
 {
 	tap_watchdog(30);
 	test_order_and_fused(0, 0);
 	test_order_and_fused(0, 1);
+	test_bad_deadline_keeps_stream();
 	test_order_and_fused(ACHAN_LOCAL, 0);
 	test_order_and_fused(ACHAN_LOCAL, 1);
 	test_fused_outlives_channel(0);
