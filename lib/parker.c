@@ -204,6 +204,8 @@ park_spin(struct achan__parker *p, uint64_t start)
 	return 0;
 }
 
+/* Modelled in model/parker.pml (proctype waiter; the waker is
+ * achan__parker_notify + achan__parker_kick). */
 int
 achan__park(struct achan__parker *p, const struct timespec *deadline)
 {

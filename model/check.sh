@@ -20,6 +20,9 @@ chan_send_wakeup.pml OK pass
 chan_send_wakeup.pml SERVE_ONE fail
 chan_send_wakeup.pml NO_A4 fail
 chan_send_wakeup.pml NO_F2 fail
+parker.pml OK pass
+parker.pml WAKE_LOAD_STORE fail
+parker.pml PARK_NO_CAS fail
 '
 n=$(printf '%s\n' "$table" | grep -c .)
 
