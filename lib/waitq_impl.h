@@ -303,7 +303,8 @@ achan__future_cancel(struct achan__waiter *w, struct achan__waitq *q,
 		return ACHAN_OK;
 	}
 	/* Woken but never acted on: pass the wakeup on so that abandoning
-	 * this future cannot strand the next one (SEMANTICS.md). */
+	 * this future cannot strand the next one (SEMANTICS.md).  Modelled
+	 * in model/waitq_handon.pml (proctype receiver0). */
 	if (s == ACHAN__W_NOTIFIED && hand_on)
 		(void)achan__waitq_wake_one(q, lock, ACHAN__W_NOTIFIED);
 	achan__future_finish(w, o, ACHAN_CANCELLED);

@@ -23,6 +23,8 @@ chan_send_wakeup.pml NO_F2 fail
 parker.pml OK pass
 parker.pml WAKE_LOAD_STORE fail
 parker.pml PARK_NO_CAS fail
+waitq_handon.pml OK pass
+waitq_handon.pml NO_HANDON fail
 '
 n=$(printf '%s\n' "$table" | grep -c .)
 
