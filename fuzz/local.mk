@@ -1,0 +1,1 @@
+# fuzz/local.mk - included by Makefile.am; owned by the fuzz area.

@@ -1,0 +1,1 @@
+# lin/local.mk - included by Makefile.am; owned by the lin area.

@@ -1,0 +1,1 @@
+# stress/local.mk - included by Makefile.am; owned by the stress area.
