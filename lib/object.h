@@ -16,7 +16,8 @@
  *   is buffered), whatever futures are still registered.
  *
  * Objects made with create/init are not paired: refs stays 0 and unused;
- * nfutures alone makes fini/destroy answer EBUSY.
+ * nfutures alone makes fini/destroy answer EBUSY.  A future counts in one
+ * of the two (paired ? refs : nfutures), so registering costs one RMW.
  */
 #ifndef ACHAN_LIB_OBJECT_H
 #define ACHAN_LIB_OBJECT_H
@@ -36,7 +37,7 @@ struct achan__kind {
 };
 
 struct achan__object {
-	uint64_t nfutures;	/* registered futures (fini/destroy: EBUSY) */
+	uint64_t nfutures;	/* not paired: registered futures (fini: EBUSY) */
 	uint64_t refs;		/* paired: handles + registered futures */
 	uint32_t senders;	/* paired: live sender handles */
 	uint32_t receivers;	/* paired: live receiver handles */

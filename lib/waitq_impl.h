@@ -35,20 +35,22 @@ achan__waitq_head(const struct achan__waitq *q)
 }
 
 /*
- * Count a future the first time it registers: fini/destroy answer EBUSY while
- * any is registered, and on a paired object it holds a reference (object.h).
+ * Count a future the first time it registers.  One count per object kind of
+ * ownership, so one RMW: a caller-owned object (init/create) counts futures
+ * in nfutures, and fini/destroy answer EBUSY while any is registered; a
+ * paired object counts them in refs, beside its handles, so memory outlives
+ * the last handle while a future is registered (object.h).  `paired` never
+ * changes after creation.
  */
 static inline void
 achan__future_registered(struct achan__waiter *w, struct achan__object *o)
 {
 	if (w->_phase == ACHAN__PHASE_FRESH) {
 		w->_phase = ACHAN__PHASE_REGISTERED;
-		/* relaxed: a count, read only at fini after every call returned */
-		sync_fetch_add(&o->nfutures, 1, RELAXED);
-		if (o->paired)
-			/* relaxed: we already hold a reference (a handle's,
-			 * through which the future was made) */
-			sync_fetch_add(&o->refs, 1, RELAXED);
+		/* relaxed: nfutures is read only by fini, after every call on
+		 * the object returned; for refs, we already hold a reference
+		 * (the handle's through which the future was made) */
+		sync_fetch_add(o->paired ? &o->refs : &o->nfutures, 1, RELAXED);
 	}
 }
 
@@ -65,14 +67,16 @@ achan__future_finish(struct achan__waiter *w, struct achan__object *o,
 	w->_phase = ACHAN__PHASE_FINISHED;
 	w->_result = result;
 	sync_store(&w->_state, ACHAN__W_IDLE, RELAXED);
-	if (registered) {
+	if (!registered)
+		return result;
+	if (!o->paired) {
 		/* release: pairs with the acquire load in fini */
 		sync_fetch_sub(&o->nfutures, 1, RELEASE);
+	} else if (sync_fetch_sub(&o->refs, 1, ACQ_REL) == 1) {
 		/* acq_rel: our accesses to o happen-before its free by
-		 * whoever drops the last reference, and if that is us, theirs
-		 * happen-before ours */
-		if (o->paired && sync_fetch_sub(&o->refs, 1, ACQ_REL) == 1)
-			o->kind->free(o);
+		 * whoever drops the last reference, and if that is us,
+		 * theirs happen-before ours */
+		o->kind->free(o);
 	}
 	return result;
 }
