@@ -53,6 +53,9 @@
 #   CPU_BASELINE=1  subtract start-up CPU (see the note below); 0: do not
 #   EXTRA_PEER   more executables with the peers' CLI, shown as extra columns
 #                (not counted as "best blocking peer")
+#   LINEFLOOR=1  add bench/linefloor (found beside achan-peer) as an extra
+#                column: two threads bouncing one cache line, the hardware
+#                floor of a cross-core ping-pong (stream cells: SKIP)
 #
 # "Best blocking peer" = the best of all peers but ckring (which spins and
 # never parks) and achan.  Ratios are ratios of rates, so > 1 always means
@@ -106,9 +109,15 @@ if [ -z "$achan_peer" ]; then
     if [ -n "$build_dir" ] || { [ ! -e bench/achan-peer ] && [ -f Makefile ]; }; then
         build_dir=${build_dir:-.}
         echo "== make -C $build_dir bench/achan-peer" >&2
-        make -C "$build_dir" --no-print-directory bench/achan-peer >&2
+        make -C "$build_dir" --no-print-directory bench/achan-peer bench/linefloor >&2
     fi
     achan_peer=${build_dir:-.}/bench/achan-peer
+fi
+# The hardware floor of ping-pong (bench/linefloor.c) joins as an extra
+# column when it sits beside achan-peer (LINEFLOOR=0: leave it out).
+floor=$(dirname "$achan_peer")/linefloor
+if [ "${LINEFLOOR:-1}" = 1 ] && [ -x "$floor" ]; then
+    EXTRA_PEER="${EXTRA_PEER:-} $floor"
 fi
 if [ ! -f "$achan_peer" ] || [ ! -x "$achan_peer" ]; then
     echo "peers.sh: no achan-peer at $achan_peer (give --build DIR, --peer PATH or run from a build dir)" >&2
