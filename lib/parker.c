@@ -186,14 +186,23 @@ spinner_limit(void)
 	return m;
 }
 
-/* Spin for the learned budget; 1 if a wake arrived meanwhile. */
+/*
+ * The first SPIN_UNCOUNTED_NS of a spin do not register as a spinner: a
+ * handoff between two running threads (ping-pong) usually lands within it,
+ * and the head count is a shared line that would otherwise bounce between
+ * the two cores on every wait.  Past it the count decides.
+ */
+#define SPIN_UNCOUNTED_NS 2000
+#define SPIN_QUICK_CHECKS 32
+
+/* Spin until `budget` ns after start; 1 if a wake arrived meanwhile. */
 static int
-park_spin(struct achan__parker *p, uint64_t start)
+park_spin(struct achan__parker *p, uint64_t start, uint64_t budget)
 {
 	uint64_t t = start;
 	uint32_t i;
 
-	while (t - start < tls_spin_ns) {
+	while (t - start < budget) {
 		for (i = 0; i < 32; i++) {
 			if (parker_consume(p))
 				return 1;
@@ -209,14 +218,28 @@ park_spin(struct achan__parker *p, uint64_t start)
 int
 achan__park(struct achan__parker *p, const struct timespec *deadline)
 {
-	uint64_t start = now_ns();
-	uint32_t expected;
+	uint64_t start;
+	uint32_t expected, i;
 	int err, woken = 0;
 
-	/* relaxed: a head count, not an ordering edge */
-	if (__atomic_fetch_add(&spinners, 1, __ATOMIC_RELAXED) < spinner_limit())
-		woken = park_spin(p, start);
-	__atomic_fetch_sub(&spinners, 1, __ATOMIC_RELAXED);
+	/* A handoff between two running threads lands within a few hundred
+	 * ns: look a few times before paying for the clock.  Such a quick
+	 * wake says nothing new about the budget, so it is not learned. */
+	for (i = 0; i < SPIN_QUICK_CHECKS; i++) {
+		if (parker_consume(p))
+			return ACHAN_OK;
+		achan__cpu_relax();
+	}
+	start = now_ns();
+	woken = park_spin(p, start, tls_spin_ns < SPIN_UNCOUNTED_NS ?
+	    tls_spin_ns : SPIN_UNCOUNTED_NS);
+	if (!woken && tls_spin_ns > SPIN_UNCOUNTED_NS) {
+		/* relaxed: a head count, not an ordering edge */
+		if (__atomic_fetch_add(&spinners, 1, __ATOMIC_RELAXED) <
+		    spinner_limit())
+			woken = park_spin(p, start, tls_spin_ns);
+		__atomic_fetch_sub(&spinners, 1, __ATOMIC_RELAXED);
+	}
 	if (woken) {
 		learn_wait(now_ns() - start);
 		return ACHAN_OK;
