@@ -110,8 +110,11 @@ int main(void)
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (efd < 0 || tfd < 0 || epfd < 0 || timerfd_settime(tfd, 0, &its, NULL))
-		return perror("epoll: fd setup"), 1;
+	if (efd < 0 || tfd < 0 || epfd < 0 ||
+	    timerfd_settime(tfd, 0, &its, NULL) != 0) {
+		perror("epoll: fd setup");
+		return 1;
+	}
 	ev.events = EPOLLIN;
 	ev.data.u64 = TAG_WAKE;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, efd, &ev);
@@ -145,6 +148,10 @@ int main(void)
 				t.repolls_pending += registered && taken == 0;
 				registered = 1;
 			} else {
+				/* ACHAN_CLOSED: closed and drained; the future
+				 * is finished.  A server would stop watching
+				 * this channel here; this feeder never closes,
+				 * so it is an error in this program. */
 				fprintf(stderr, "epoll: poll: %s\n", achan_strerror(r));
 				failed = 1;
 				break;
@@ -154,8 +161,10 @@ int main(void)
 		/* 2. Wait for any fd; don't sleep if the channel may have more. */
 		struct epoll_event evs[2];
 		int nev = epoll_wait(epfd, evs, 2, ready ? 0 : 1000);
-		if (nev < 0 && errno != EINTR)
-			return perror("epoll_wait"), 1;
+		if (nev < 0 && errno != EINTR) {
+			perror("epoll_wait");
+			return 1;
+		}
 		for (int i = 0; i < nev; i++) {
 			uint64_t count;
 			if (evs[i].data.u64 == TAG_WAKE) {
