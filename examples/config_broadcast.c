@@ -11,11 +11,9 @@
  * of RCU - keep it short, don't block inside it.
  *
  * When nothing newer than the id it last saw exists, a reader sleeps until
- * the next send or the close: it polls a receive future whose waker posts a
- * semaphore, waits on the semaphore, then cancels the future - a wait that
- * copies nothing (the future copies only if a state slipped in before its
- * first poll) - and borrows again.  Readers see the latest state each time
- * they look; states sent in between are skipped, never half-seen.
+ * the next send or the close with a wait-only receive - a NULL out, so
+ * nothing is copied - and borrows again.  Readers see the latest state each
+ * time they look; states sent in between are skipped, never half-seen.
  *
  * After the last configuration the publisher closes the channel.  Close
  * keeps the value: every reader still gets the last state, and only then
@@ -28,9 +26,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <achan.h>
-#include <errno.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,34 +60,10 @@ static struct achan_state *st;
 
 struct reader {
 	pthread_t thread;
-	sem_t wake;		/* posted by the waker */
-	struct config scratch;	/* only for the rare copy by the wait future */
 	uint64_t seen, borrows, waits, torn, backwards, last_generation;
 	uint64_t lookups;
 	int final;		/* the status that ended the loop */
 };
-
-static void post_semaphore(void *arg)
-{
-	sem_post(arg);	/* never blocks: fine for a waker */
-}
-
-/* Sleep until a state newer than r->seen exists or the channel closes. */
-static void wait_newer(struct reader *r)
-{
-	struct achan_state_recv_future f;
-	const struct achan_waker w = { post_semaphore, &r->wake };
-
-	achan_state_recv_future_init(&f, st, r->seen, &r->scratch, NULL);
-	if (achan_state_recv_poll(&f, &w) != ACHAN_PENDING)
-		return;	/* something newer (or the close) already: borrow it */
-	r->waits++;
-	while (sem_wait(&r->wake) != 0 && errno == EINTR)
-		continue;
-	/* Woken by a send or the close.  Cancel instead of polling again:
-	 * the future would copy the state; the borrow reads it in place. */
-	achan_state_recv_cancel(&f);
-}
 
 static void *read_config(void *arg)
 {
@@ -105,7 +77,10 @@ static void *read_config(void *arg)
 		/* Anything newer than what we saw?  Never blocks. */
 		s = achan_state_borrow(st, r->seen, &b, &value, &id);
 		if (s == ACHAN_EMPTY) {
-			wait_newer(r);
+			/* Sleep until a state newer than r->seen exists or
+			 * the channel closes; NULL out: copy nothing. */
+			r->waits++;
+			(void)achan_state_recv(st, r->seen, NULL, NULL);
 			continue;
 		}
 		if (s != ACHAN_OK)
@@ -138,7 +113,6 @@ int main(void)
 	if (achan_state_create(&st, sizeof(struct config), 0) != ACHAN_OK)
 		return 1;
 	for (int i = 0; i < READERS; i++) {
-		sem_init(&readers[i].wake, 0, 0);
 		pthread_create(&readers[i].thread, NULL, read_config, &readers[i]);
 	}
 
@@ -164,7 +138,6 @@ int main(void)
 	for (int i = 0; i < READERS; i++) {
 		struct reader *r = &readers[i];
 		pthread_join(r->thread, NULL);
-		sem_destroy(&r->wake);
 		printf("config_broadcast: reader %d borrowed %llu of %d states, "
 		    "slept %llu times, ended on generation %llu (%s)\n", i,
 		    (unsigned long long)r->borrows, CONFIGS,

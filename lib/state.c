@@ -345,7 +345,7 @@ int
 achan_state_try_recv(struct achan_state *st, uint64_t after, void *out,
 		uint64_t *id)
 {
-	if (achan__unlikely(!achan__state_ok(st) || !buf_ok(st, out)))
+	if (achan__unlikely(!achan__state_ok(st)))
 		return ACHAN_EINVAL;
 	if (achan__unlikely(achan__state_is_local(st)))
 		return achan__state_local_look(st, after, out, id);
@@ -356,7 +356,7 @@ int
 achan_state_recv(struct achan_state *st, uint64_t after, void *out,
 		uint64_t *id)
 {
-	if (achan__unlikely(!achan__state_ok(st) || !buf_ok(st, out)))
+	if (achan__unlikely(!achan__state_ok(st)))
 		return ACHAN_EINVAL;
 	if (achan__unlikely(achan__state_is_local(st)))
 		return achan__state_local_recv_wait(st, after, out, id, NULL);
@@ -367,8 +367,7 @@ int
 achan_state_recv_until(struct achan_state *st, uint64_t after, void *out,
 		uint64_t *id, const struct timespec *deadline)
 {
-	if (!achan__state_ok(st) || !buf_ok(st, out) ||
-	    !achan__timespec_valid(deadline))
+	if (!achan__state_ok(st) || !achan__timespec_valid(deadline))
 		return ACHAN_EINVAL;
 	if (achan__state_is_local(st))
 		return achan__state_local_recv_wait(st, after, out, id,
@@ -411,7 +410,7 @@ int
 achan_state_recv_future_init(struct achan_state_recv_future *f,
 		struct achan_state *st, uint64_t after, void *out, uint64_t *id)
 {
-	if (f == NULL || !achan__state_ok(st) || !buf_ok(st, out))
+	if (f == NULL || !achan__state_ok(st))
 		return ACHAN_EINVAL;
 	achan__future_init(&f->_w, STATE_SIDE_RECV);
 	f->_st = st;

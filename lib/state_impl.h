@@ -357,7 +357,9 @@ state_look(struct achan_state *st, uint64_t after, void *out, uint64_t *idp,
 	s = snap_of(w);
 	if (s != NULL && s->id > after) {
 		if (copy) {
-			achan__ring_copy(out, s->value, st->elem_size);
+			/* NULL out: the caller only waits (state.h) */
+			if (out != NULL)
+				achan__ring_copy(out, s->value, st->elem_size);
 			if (idp != NULL)
 				*idp = s->id;
 		}

@@ -270,6 +270,48 @@ test_borrow(unsigned flags)
 	is_st(achan_state_destroy(st), ACHAN_OK, "%s: destroy", fl);
 }
 
+/* NULL out: every receive only looks or waits, then the reader borrows. */
+static void
+test_wait_only(unsigned flags)
+{
+	const char *fl = flags ? "local" : "mt";
+	struct achan_state *st = mk(sizeof(struct val), flags);
+	struct achan_state_recv_future f;
+	struct achan_state_borrow b;
+	struct rec_waker w;
+	struct val v = { 7, 8 };
+	const void *p = NULL;
+	uint64_t id = 0;
+
+	is_st(achan_state_try_recv(st, 0, NULL, &id), ACHAN_EMPTY,
+	    "%s: wait-only try_recv before the first state: EMPTY", fl);
+	achan_state_send(st, &v);
+	is_st(achan_state_try_recv(st, 0, NULL, &id), ACHAN_OK,
+	    "%s: wait-only try_recv: OK", fl);
+	is_u(id, 1, "%s: and the id of the newer state", fl);
+	is_st(achan_state_recv(st, 0, NULL, NULL), ACHAN_OK,
+	    "%s: wait-only recv with nothing to wait for: OK", fl);
+	is_st(achan_state_recv_future_init(&f, st, 1, NULL, &id), ACHAN_OK,
+	    "%s: wait-only future init", fl);
+	rec_init(&w, 0, NULL);
+	is_st(achan_state_recv_poll(&f, &w.w), ACHAN_PENDING,
+	    "%s: wait-only future: PENDING", fl);
+	v.a = 9;
+	achan_state_send(st, &v);
+	ok(w.calls == 1, "%s: a send wakes it", fl);
+	id = 0;
+	is_st(achan_state_recv_poll(&f, &w.w), ACHAN_OK, "%s: then OK", fl);
+	is_u(id, 2, "%s: with id 2", fl);
+	is_st(achan_state_borrow(st, 1, &b, &p, &id), ACHAN_OK,
+	    "%s: and the reader borrows it", fl);
+	ok(((const struct val *)p)->a == 9, "%s: in place", fl);
+	achan_state_borrow_end(&b);
+	achan_state_close(st);
+	is_st(achan_state_recv(st, 2, NULL, &id), ACHAN_CLOSED,
+	    "%s: wait-only recv after close: CLOSED", fl);
+	is_st(achan_state_destroy(st), ACHAN_OK, "%s: destroy", fl);
+}
+
 /* --- futures ------------------------------------------------------------------------ */
 
 static void
@@ -635,8 +677,8 @@ test_init_fini_and_badinput(void)
 	    "send(NULL value) with elem_size 8: EINVAL");
 	is_st(achan_state_try_recv(NULL, 0, &out, &id), ACHAN_EINVAL,
 	    "try_recv(NULL): EINVAL");
-	is_st(achan_state_try_recv(heap, 0, NULL, &id), ACHAN_EINVAL,
-	    "try_recv(NULL out) with elem_size 8: EINVAL");
+	is_st(achan_state_try_recv(heap, 0, NULL, &id), ACHAN_EMPTY,
+	    "try_recv(NULL out) with elem_size 8: only looks (EMPTY)");
 	is_st(achan_state_recv(NULL, 0, &out, &id), ACHAN_EINVAL,
 	    "recv(NULL): EINVAL");
 	is_st(achan_state_borrow(NULL, 0, &b, &p, &id), ACHAN_EINVAL,
@@ -852,6 +894,8 @@ main(void)
 	test_first_id_and_latest(ACHAN_LOCAL);
 	test_close_keeps_value(0);
 	test_close_keeps_value(ACHAN_LOCAL);
+	test_wait_only(0);
+	test_wait_only(ACHAN_LOCAL);
 	test_empty_vs_closed();
 	test_id_limit(0);
 	test_id_limit(ACHAN_LOCAL);

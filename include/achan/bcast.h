@@ -166,7 +166,8 @@ ACHAN_API int achan_bcast_recv_cancel(struct achan_bcast_recv_future *f);
  *     handle and every registered future is gone (never call destroy/fini
  *     on it: ACHAN_EINVAL).
  * Handles are values: clone into another variable to count a new owner;
- * release clears the variable.  Clone and release may be called from any
+ * release clears the variable.  Plain assignment moves a handle (use only
+ * one of the copies).  Clone and release may be called from any
  * thread; each handle variable is used by one thread at a time.
  */
 struct achan_bcast_sender {

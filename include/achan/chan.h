@@ -171,7 +171,8 @@ ACHAN_API int achan_chan_is_closed(const struct achan_chan *ch);
  *           yet acted on is handed to the next waiter.  On a finished future
  *           cancel changes nothing and answers again: ACHAN_OK if it had
  *           completed with OK, ACHAN_CANCELLED otherwise (CLOSED, or an
- *           earlier cancel).
+ *           earlier cancel).  A future initialised but never polled
+ *           answers ACHAN_CANCELLED.
  *
  * After poll returns OK/CLOSED or cancel returns, no call of the future's
  * waker is running or will run.  A waker must not poll or cancel its own
@@ -214,7 +215,9 @@ ACHAN_API int achan_chan_recv_cancel(struct achan_chan_recv_future *f);
  * A channel made as a pair of handles.  Handles are small values: clone one
  * into another variable to get a new counted owner, release it when done
  * (release clears it, so releasing the same variable twice answers
- * ACHAN_EINVAL).  Plain struct assignment does not clone.
+ * ACHAN_EINVAL).  Plain struct assignment does not clone;
+ * it moves: a copy may be used (and released) instead of the original, as
+ * long as only one of them ever is.
  *
  *   - releasing the last sender closes the channel: receivers drain what is
  *     buffered, then get ACHAN_CLOSED;

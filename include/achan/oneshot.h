@@ -219,7 +219,8 @@ ACHAN_API int achan_oneshot_recv_cancel(struct achan_oneshot_recv_future *f);
  * A oneshot made as a pair of handles, for sides whose lifetimes are not
  * nested (a reply that may come after the requester gave up).  Exactly one
  * sender and one receiver: handles cannot be cloned (clone answers
- * ACHAN_EINVAL).  Releasing either handle closes the oneshot:
+ * ACHAN_EINVAL), but plain assignment moves one (into a request, say; use
+ * only one of the copies).  Releasing either handle closes the oneshot:
  *   - the sender's release before a send: the receiver gets ACHAN_CLOSED
  *     (after a send it keeps the value);
  *   - the receiver's release: later sends fail, and a value sent and not

@@ -152,8 +152,13 @@ ACHAN_API int achan_state_close(struct achan_state *st);
  * Never waits.  If a state newer than `after` exists (its id > after), copy
  * it to *out (elem_size bytes), store its id in *id (if id is not NULL) and
  * return ACHAN_OK; otherwise ACHAN_EMPTY (nothing newer, open) or
- * ACHAN_CLOSED (nothing newer, closed).  ACHAN_EINVAL for NULL st, or NULL
- * out with elem_size > 0.  Any thread.
+ * ACHAN_CLOSED (nothing newer, closed).  ACHAN_EINVAL for NULL st.  Any
+ * thread.
+ *
+ * out may be NULL (here and in every receive below): nothing is copied, so
+ * ACHAN_OK only says that a newer state exists (and gives its id).  That is
+ * how a reader that borrows (below) waits for the next state without a
+ * scratch copy: achan_state_recv(st, seen, NULL, &id), then borrow.
  */
 ACHAN_API int achan_state_try_recv(struct achan_state *st, uint64_t after,
 		void *out, uint64_t *id);
@@ -254,9 +259,10 @@ struct achan_state_recv_future {
 
 /*
  * Prepare a receive of a state newer than `after` into *out (and its id into
- * *id, which may be NULL); both must stay valid until the future finishes or
- * is cancelled.  ACHAN_EINVAL on NULL f/st, or NULL out with elem_size > 0.
- * Cheap; registers nothing.
+ * *id); both must stay valid until the future finishes or is cancelled.
+ * Either may be NULL: a NULL out makes the future only wait (see
+ * achan_state_try_recv).  ACHAN_EINVAL on NULL f/st.  Cheap; registers
+ * nothing.
  */
 ACHAN_API int achan_state_recv_future_init(struct achan_state_recv_future *f,
 		struct achan_state *st, uint64_t after, void *out, uint64_t *id);
@@ -270,7 +276,9 @@ ACHAN_API int achan_state_recv_cancel(struct achan_state_recv_future *f);
  * A state channel made as a pair of handles; both roles are clonable.
  * Handles are small values: clone one into another variable to get a new
  * counted owner, release it when done (release clears it; a second release
- * answers ACHAN_EINVAL).  Plain struct assignment does not clone.
+ * answers ACHAN_EINVAL).  Plain struct assignment does not clone;
+ * it moves: a copy may be used (and released) instead of the original, as
+ * long as only one of them ever is.
  *
  *   - releasing the last sender closes the channel: waiting receivers get
  *     ACHAN_CLOSED unless a state newer than theirs exists;
