@@ -115,18 +115,17 @@ sed -e '/^[ 	]*#/d' -n -e 's,.*man/\([A-Za-z0-9_.-]*\.[37]\).*,\1,p' \
 	sort -u >"$tmp/listed"
 (cd "$mandir" && ls) | grep '\.[37]$' | sort >"$tmp/files"
 
-# Parse each real page (not a .so link) into records:
+# The .so links: FILE TARGET (file names are [a-z0-9_.]: no quoting needed).
+# shellcheck disable=SC2046
+(cd "$mandir" && awk 'FNR == 1 && /^\.so / { printf "%s\t%s\n", FILENAME, $2 }
+	{ nextfile }' $(cat "$tmp/files")) >"$tmp/links"
+
+# Parse each page that is not a link into records:
 #   nm PAGE NAME | syn PAGE NAME PROTO | rv PAGE NAME IDS | ctx PAGE NAME |
 #   sec PAGE SECTION | id PAGE ACHAN_NAME
 : >"$tmp/facts"
-: >"$tmp/links"
+cut -f 1 "$tmp/links" | sort | comm -23 "$tmp/files" - |
 while read -r f; do
-	first=$(sed -n 1p "$mandir/$f")
-	case $first in
-	.so\ *)
-		printf '%s\t%s\n' "$f" "${first#.so }" >>"$tmp/links"
-		continue ;;
-	esac
 	awk -v page="${f%.*}" "$norm_awk"'
 	# mdoc arguments: words, or "quoted strings"
 	function split_args(line, a,    i, c, n, tok, inq, have) {
@@ -206,7 +205,7 @@ while read -r f; do
 	}
 	sec == "CONTEXT" && /^\.It Fn / { printf "ctx\t%s\t%s\n", page, $3 }
 	' "$mandir/$f" >>"$tmp/facts"
-done <"$tmp/files"
+done
 
 # --- rendering and lookup ------------------------------------------------------
 
