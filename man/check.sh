@@ -332,7 +332,7 @@ function page_tests(p,    f, sect, need, m, a, k, diag, b, nn, ns) {
 
 	need = "NAME|SYNOPSIS|DESCRIPTION|SEE ALSO"
 	if (sect == "3")
-		need = need "|LIBRARY|RETURN VALUES|CONTEXT|EXAMPLES"
+		need = need "|LIBRARY|RETURN VALUES|CONTEXT|ERRORS|EXAMPLES"
 	m = split(need, a, "|"); diag = ""
 	for (k = 1; k <= m; k++)
 		if (!((p, a[k]) in hassec))
