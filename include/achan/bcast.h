@@ -146,6 +146,9 @@ struct achan_bcast_recv_future {
 	void *_out;
 };
 
+/* Prepare a receive into *out, which must stay valid until the future
+ * finishes or is cancelled.  ACHAN_EINVAL on NULL f/b, or NULL out with
+ * elem_size > 0.  Cheap; registers nothing. */
 ACHAN_API int achan_bcast_recv_future_init(struct achan_bcast_recv_future *f,
 		struct achan_bcast *b, void *out);
 ACHAN_API int achan_bcast_recv_poll(struct achan_bcast_recv_future *f,

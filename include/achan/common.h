@@ -24,16 +24,22 @@ extern "C" {
 /*
  * Status codes.  Every achan function that can fail returns one of these;
  * none of them sets errno.  ACHAN_OK is 0, everything else is positive.
+ *
+ * ACHAN_EINVAL is the answer of every function to a NULL or torn-down
+ * object, a NULL pointer it needs (a value or buffer with elem_size > 0, a
+ * future, a waker), or a deadline that is NULL or not normalised
+ * (tv_nsec outside 0..999999999); the comment of each function lists only
+ * its other causes.
  */
 enum achan_status {
 	ACHAN_OK = 0,          /* done */
 	ACHAN_PENDING,         /* future registered; its waker will be called */
 	ACHAN_CLOSED,          /* the object is closed (and, for receives, drained) */
-	ACHAN_FULL,            /* try_send: no room and no waiting receiver */
+	ACHAN_FULL,            /* try_send: no room, or older senders wait */
 	ACHAN_EMPTY,           /* try_recv: nothing to receive yet */
 	ACHAN_TIMEDOUT,        /* a deadline passed before the operation could complete */
 	ACHAN_EINVAL,          /* bad argument or misuse (NULL, sizes, poll after completion) */
-	ACHAN_EBUSY,           /* destroy/fini while futures are still registered */
+	ACHAN_EBUSY,           /* destroy/fini while futures (or blocking calls) wait */
 	ACHAN_EDEADLK,         /* a blocking call that could never be satisfied */
 	ACHAN_ENOMEM,          /* allocation failed; nothing was built */
 	ACHAN_NEWLY_CLOSED,    /* close: this call closed the object */
