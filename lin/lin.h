@@ -32,7 +32,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LIN_MAX_OPS     64	/* per history (concurrent part, drain, and the checker's extra steps) */
+/* operations per history: the concurrent part, the drain, and the
+ * checker's second steps */
+#define LIN_MAX_OPS     64
 #define LIN_MAX_THREADS 4
 
 /* Operation codes, shared by every model (each uses the ones it has). */
@@ -51,7 +53,7 @@ enum lin_opcode {
 };
 
 /* Flags of an operation in a plan (what the harness does around it). */
-#define LIN_F_WAIT_OTHERS 0x1u	/* first wait (bounded) for the other threads */
+#define LIN_F_WAIT_OTHERS 0x1u	/* first wait (bounded) for the others */
 #define LIN_F_DEADLINE_PAST 0x2u	/* timed op: deadline already passed */
 
 struct lin_op {
@@ -59,14 +61,14 @@ struct lin_op {
 	uint8_t thread;
 	uint8_t code;		/* enum lin_opcode */
 	uint8_t flags;		/* LIN_F_* */
-	uint16_t delay;		/* busy-wait before the call (pause loops) */
-	uint32_t deadline_us;	/* timed ops: deadline this far after the call */
-	uint64_t arg;		/* value sent, or `after` for state receives */
+	uint16_t delay;		/* busy-wait before the call (pauses) */
+	uint32_t deadline_us;	/* timed ops: deadline, from the call */
+	uint64_t arg;		/* value sent; state receives: `after` */
 	/* the outcome */
 	int st;			/* status returned */
 	uint64_t val;		/* value received (model tag, see below) */
 	uint64_t id;		/* state id received */
-	uint64_t inv, res;	/* tickets: before the call, after it returned */
+	uint64_t inv, res;	/* tickets: before the call, after it */
 };
 
 /*
@@ -165,10 +167,11 @@ int lin_check(const struct lin_model *m, const struct lin_history *h,
  * diag(), with the model state it started from. */
 void lin_print(const struct lin_model *m, const struct lin_history *h);
 
-/* Names of op codes and statuses for reports. */
+/* Names of op codes and statuses ("OK", "FULL", ...) for reports. */
 const char *lin_opname(int code);
+const char *lin_stname(int st);
 
-/* --- the harness (lin_run.c) ------------------------------------------------ */
+/* --- the harness (lin_run.c) ---------------------------------------------- */
 
 /* The global ticket clock: one seq_cst RMW per ticket. */
 extern atomic_uint_fast64_t lin_clock;

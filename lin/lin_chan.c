@@ -39,7 +39,7 @@
 /* One history's channel. */
 struct chan_slot {
 	struct achan_chan *ch;
-	uint64_t base;		/* value = base | tag; base = history << 8 */
+	uint64_t base;		/* value: base | tag; base: history << 8 */
 	atomic_int lie;		/* broken: the next try_recv says EMPTY */
 };
 
@@ -231,14 +231,16 @@ main(void)
 	run_kind(&k0, n0, secs * 0.2, 0);
 	ok(k0.bad == 0 && k0.histories >= n0,
 	    "unbuffered: %lu histories, all linearizable", k0.histories);
-	ok(saw(&k1, LIN_TRY_SEND, ACHAN_FULL) && saw(&k1, LIN_TRY_RECV, ACHAN_OK) &&
+	ok(saw(&k1, LIN_TRY_SEND, ACHAN_FULL) &&
+	    saw(&k1, LIN_TRY_RECV, ACHAN_OK) &&
 	    saw(&k1, LIN_TRY_RECV, ACHAN_EMPTY) &&
 	    saw(&k1, LIN_SEND_UNTIL, ACHAN_TIMEDOUT) &&
 	    saw(&k1, LIN_RECV, ACHAN_OK) && saw(&k1, LIN_SEND, ACHAN_OK) &&
 	    saw(&k1, LIN_SEND, ACHAN_CLOSED) &&
 	    saw(&k1, LIN_CLOSE, ACHAN_NEWLY_CLOSED) &&
 	    saw(&k2, LIN_TRY_SEND, ACHAN_FULL) &&
-	    saw(&k0, LIN_TRY_SEND, ACHAN_OK) && saw(&k0, LIN_TRY_RECV, ACHAN_OK) &&
+	    saw(&k0, LIN_TRY_SEND, ACHAN_OK) &&
+	    saw(&k0, LIN_TRY_RECV, ACHAN_OK) &&
 	    saw(&k0, LIN_SEND, ACHAN_OK) && saw(&k0, LIN_RECV_UNTIL, ACHAN_OK),
 	    "the histories covered full, empty, timed out, blocked, closed and "
 	    "rendezvous results");

@@ -23,7 +23,7 @@
 #include "lin.h"
 #include "../t/tap.h"
 
-/* --- names ------------------------------------------------------------------ */
+/* --- names ---------------------------------------------------------------- */
 
 static const char *const op_names[LIN_RELEASE + 1] = {
 	"try_send", "send", "send_until", "try_recv", "recv", "recv_until",
@@ -36,8 +36,8 @@ lin_opname(int code)
 	return code >= 0 && code <= LIN_RELEASE ? op_names[code] : "?";
 }
 
-static const char *
-st_short(int st)
+const char *
+lin_stname(int st)
 {
 	switch (st) {
 	case ACHAN_OK: return "OK";
@@ -69,7 +69,7 @@ is_recv(int code)
 	return code == LIN_TRY_RECV || code == LIN_RECV || code == LIN_RECV_UNTIL;
 }
 
-/* --- bounded channel ------------------------------------------------------------
+/* --- bounded channel ---------------------------------------------------------
  * State: bit 0 closed, bits 1-4 the number of values, then 6 bits per value
  * tag, oldest first.  Sends need room (blocking: they cannot linearise while
  * full; timed: TIMEDOUT only while full and open), receives need a value
@@ -150,7 +150,8 @@ chan_step(const struct lin_model *m, uint64_t s, const struct lin_op *op,
 		return 0;	/* a blocking receive waits while empty */
 	case LIN_CLOSE:
 		*next = s | 1u;
-		return op->st == (closed ? ACHAN_ALREADY_CLOSED : ACHAN_NEWLY_CLOSED);
+		return op->st ==
+		    (closed ? ACHAN_ALREADY_CLOSED : ACHAN_NEWLY_CLOSED);
 	}
 	return 0;
 }
@@ -161,7 +162,8 @@ chan_show(const struct lin_model *m, uint64_t s, char *buf, size_t len)
 	size_t o = 0;
 
 	(void)m;
-	o += (size_t)snprintf(buf + o, len - o, "%s [", (s & 1u) ? "closed" : "open");
+	o += (size_t)snprintf(buf + o, len - o, "%s [",
+	    (s & 1u) ? "closed" : "open");
 	for (unsigned i = 0; i < CH_LEN(s) && o < len; i++)
 		o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? " " : "",
 		    (unsigned)CH_TAG(s, i));
@@ -179,7 +181,7 @@ lin_model_chan(struct lin_model *m, unsigned cap)
 	m->show = chan_show;
 }
 
-/* --- bounded channel, two steps -----------------------------------------------
+/* --- bounded channel, two steps ----------------------------------------------
  * The ring as it is: `cap` slots in a circle, a head and a tail index and
  * the number of slots claimed by sends and not yet taken.  Each slot is
  * FREE, WRITING(v) (a send claimed it and is copying v in), READY(v), or
@@ -245,7 +247,8 @@ chan2_step(const struct lin_model *m, uint64_t s, const struct lin_op *op,
 		return 0;
 	case LIN_PUBLISH:
 		for (i = 0; i < cap; i++)
-			if (C2_SLOT(s, i) == (SL_WRITING | (op->arg & 63u) << 2)) {
+			if (C2_SLOT(s, i) ==
+			    (SL_WRITING | (op->arg & 63u) << 2)) {
 				*next = c2_set_slot(s, i, SL_READY, op->arg);
 				return 1;
 			}
@@ -272,14 +275,16 @@ chan2_step(const struct lin_model *m, uint64_t s, const struct lin_op *op,
 		return 0;
 	case LIN_RELEASE:
 		for (i = 0; i < cap; i++)
-			if (C2_SLOT(s, i) == (SL_READING | (op->arg & 63u) << 2)) {
+			if (C2_SLOT(s, i) ==
+			    (SL_READING | (op->arg & 63u) << 2)) {
 				*next = c2_set_slot(s, i, SL_FREE, 0);
 				return 1;
 			}
 		return 0;
 	case LIN_CLOSE:
 		*next = s | 1u;
-		return op->st == (closed ? ACHAN_ALREADY_CLOSED : ACHAN_NEWLY_CLOSED);
+		return op->st ==
+		    (closed ? ACHAN_ALREADY_CLOSED : ACHAN_NEWLY_CLOSED);
 	}
 	return 0;
 }
@@ -319,7 +324,7 @@ lin_model_chan_2step(struct lin_model *m, unsigned cap)
 	m->split_recv = 1;
 }
 
-/* --- unbuffered channel -----------------------------------------------------------
+/* --- unbuffered channel ------------------------------------------------------
  * State: bit 0 closed.  A successful send and the successful receive that
  * got its value linearise together (pair), while open; at least one of the
  * two must be able to wait (a try_send meets only a waiting receiver, a
@@ -337,7 +342,8 @@ unbuf_step(const struct lin_model *m, uint64_t s, const struct lin_op *op,
 	*next = s;
 	if (op->code == LIN_CLOSE) {
 		*next = s | 1u;
-		return op->st == (closed ? ACHAN_ALREADY_CLOSED : ACHAN_NEWLY_CLOSED);
+		return op->st ==
+		    (closed ? ACHAN_ALREADY_CLOSED : ACHAN_NEWLY_CLOSED);
 	}
 	switch (op->st) {
 	case ACHAN_OK:
@@ -390,7 +396,7 @@ const struct lin_model lin_model_unbuffered = {
 	.show = unbuf_show,
 };
 
-/* --- oneshot and oneshot broadcast --------------------------------------------
+/* --- oneshot and oneshot broadcast -------------------------------------------
  * State: bits 0-2: EMPTY (open, no value), VALUE (tag in bits 3-8), TAKEN
  * (a receiver took it), CLOSED (closed without a value), WRITING (two-step
  * models only: a send claimed it and is copying its value, tag in bits
@@ -470,7 +476,9 @@ oneshot_show(const struct lin_model *m, uint64_t s, char *buf, size_t len)
 	switch (s & 7u) {
 	case LIN_ONESHOT_EMPTY: snprintf(buf, len, "empty"); break;
 	case OS_VALUE: snprintf(buf, len, "value %u", (unsigned)(s >> 3)); break;
-	case OS_WRITING: snprintf(buf, len, "writing %u", (unsigned)(s >> 3)); break;
+	case OS_WRITING:
+		snprintf(buf, len, "writing %u", (unsigned)(s >> 3));
+		break;
 	case LIN_ONESHOT_TAKEN: snprintf(buf, len, "taken"); break;
 	default: snprintf(buf, len, "closed"); break;
 	}
@@ -502,7 +510,7 @@ const struct lin_model lin_model_bcast_2step = {
 	.split_send = 1,
 };
 
-/* --- state broadcast ----------------------------------------------------------
+/* --- state broadcast ---------------------------------------------------------
  * State: bit 0 closed, bits 1-8 the tag of the current value, bits 9-63
  * the current id (0: no value yet).  receive(after) is ready iff id >
  * after and then returns (id, value); otherwise CLOSED if closed, else
@@ -547,7 +555,8 @@ state_step(const struct lin_model *m, uint64_t s, const struct lin_op *op,
 		return 0;
 	case LIN_CLOSE:
 		*next = s | 1u;
-		return op->st == (closed ? ACHAN_ALREADY_CLOSED : ACHAN_NEWLY_CLOSED);
+		return op->st ==
+		    (closed ? ACHAN_ALREADY_CLOSED : ACHAN_NEWLY_CLOSED);
 	}
 	return 0;
 }
@@ -566,7 +575,7 @@ const struct lin_model lin_model_state = {
 	.show = state_show,
 };
 
-/* --- the search ------------------------------------------------------------------ */
+/* --- the search ----------------------------------------------------------- */
 
 /* Memo of failed configurations: open addressing, cleared per check by a
  * generation number.  When full it stops remembering (only speed suffers). */
@@ -592,7 +601,8 @@ memo_hash(uint64_t mask, uint64_t state)
 static int
 memo_has(uint64_t mask, uint64_t state)
 {
-	for (unsigned i = memo_hash(mask, state);; i = (i + 1) & (MEMO_SIZE - 1)) {
+	for (unsigned i = memo_hash(mask, state);;
+	    i = (i + 1) & (MEMO_SIZE - 1)) {
 		if (memo[i].gen != memo_gen)
 			return 0;
 		if (memo[i].mask == mask && memo[i].state == state)
@@ -701,7 +711,8 @@ split_ops(const struct lin_model *m, const struct lin_history *h)
 		const struct lin_op *op = &h->ops[i];
 		struct lin_op *x;
 
-		if (op->st != ACHAN_OK || !((m->split_send && is_send(op->code)) ||
+		if (op->st != ACHAN_OK ||
+		    !((m->split_send && is_send(op->code)) ||
 		    (m->split_recv && is_recv(op->code))))
 			continue;
 		if (split_h.n >= LIN_MAX_OPS)
@@ -747,7 +758,7 @@ lin_check(const struct lin_model *m, const struct lin_history *h,
 	return ok;
 }
 
-/* --- reports ------------------------------------------------------------------- */
+/* --- reports -------------------------------------------------------------- */
 
 static void
 op_text(const struct lin_op *op, char *buf, size_t len)
@@ -764,7 +775,7 @@ op_text(const struct lin_op *op, char *buf, size_t len)
 		o += (size_t)snprintf(buf, len, "%s()", lin_opname(op->code));
 	if (o >= len)
 		return;
-	o += (size_t)snprintf(buf + o, len - o, " -> %s", st_short(op->st));
+	o += (size_t)snprintf(buf + o, len - o, " -> %s", lin_stname(op->st));
 	if (o >= len)
 		return;
 	if (is_recv(op->code) && op->st == ACHAN_OK) {
@@ -787,7 +798,8 @@ lin_print(const struct lin_model *m, const struct lin_history *h)
 	for (i = 0; i < h->n; i++)
 		idx[i] = i;
 	for (i = 1; i < h->n; i++)	/* insertion sort by invocation */
-		for (j = i; j > 0 && h->ops[idx[j - 1]].inv > h->ops[idx[j]].inv; j--) {
+		for (j = i; j > 0 &&
+		    h->ops[idx[j - 1]].inv > h->ops[idx[j]].inv; j--) {
 			t = idx[j];
 			idx[j] = idx[j - 1];
 			idx[j - 1] = t;
@@ -813,8 +825,8 @@ lin_print(const struct lin_model *m, const struct lin_history *h)
 			o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%d",
 			    i ? " " : "", last_search.best_order[i]);
 		m->show(m, last_search.best_state, sbuf, sizeof(sbuf));
-		diag("  longest legal prefix (%d ops): %s", last_search.best_depth,
-		    line);
+		diag("  longest legal prefix (%d ops): %s",
+		    last_search.best_depth, line);
 		diag("  ... reaching state: %s; no next operation fits", sbuf);
 	}
 }

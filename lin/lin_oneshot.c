@@ -36,7 +36,7 @@
 
 struct os_slot {
 	struct achan_oneshot *os;	/* oneshot kind */
-	struct achan_bcast *b;		/* broadcast (and the broken oneshot) */
+	struct achan_bcast *b;		/* broadcast, and the broken oneshot */
 	uint64_t base;
 	unsigned char mem[MEMSZ];
 };
@@ -159,7 +159,8 @@ main(void)
 	double secs = tap_test_seconds();
 	struct os_ctx co = { .bcast = 0 }, cb = { .bcast = 1 };
 	struct lin_kind ko = { .name = "oneshot", .model = &lin_model_oneshot,
-	    .weak = &lin_model_oneshot_2step, .ctx = &co, .plan = os_plan, .exec = os_exec, .finish = os_finish };
+	    .weak = &lin_model_oneshot_2step, .ctx = &co, .plan = os_plan,
+	    .exec = os_exec, .finish = os_finish };
 	struct lin_kind kb = ko, kx = ko;
 	unsigned long no = total * 3 / 5, nb = total - no, nx = 20000;
 	static struct os_ctx cx = { .bcast = 1 };
@@ -183,8 +184,10 @@ main(void)
 	    "oneshot broadcast: %lu histories, all linearizable (%lu only with "
 	    "two-step sends)", kb.histories, kb.weak_only);
 	ok(saw(&ko, LIN_SEND, ACHAN_OK) && saw(&ko, LIN_SEND, ACHAN_CLOSED) &&
-	    saw(&ko, LIN_TRY_RECV, ACHAN_OK) && saw(&ko, LIN_TRY_RECV, ACHAN_EMPTY) &&
-	    saw(&ko, LIN_TRY_RECV, ACHAN_CLOSED) && saw(&ko, LIN_RECV, ACHAN_OK) &&
+	    saw(&ko, LIN_TRY_RECV, ACHAN_OK) &&
+	    saw(&ko, LIN_TRY_RECV, ACHAN_EMPTY) &&
+	    saw(&ko, LIN_TRY_RECV, ACHAN_CLOSED) &&
+	    saw(&ko, LIN_RECV, ACHAN_OK) &&
 	    saw(&ko, LIN_RECV, ACHAN_CLOSED) &&
 	    saw(&ko, LIN_RECV_UNTIL, ACHAN_TIMEDOUT) &&
 	    saw(&ko, LIN_CLOSE, ACHAN_NEWLY_CLOSED) &&

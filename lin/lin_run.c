@@ -52,7 +52,7 @@ static unsigned quiet_us =
 	50;
 #endif
 
-/* --- time, randomness ----------------------------------------------------------- */
+/* --- time, randomness ----------------------------------------------------- */
 
 double
 lin_now(void)
@@ -111,7 +111,8 @@ seed_rng(void)
 	if (seed == 0)
 		seed = 1;
 	rng_state = seed;
-	diag("seed %llu (set ACHAN_LIN_SEED to repeat)", (unsigned long long)seed);
+	diag("seed %llu (set ACHAN_LIN_SEED to repeat)",
+	    (unsigned long long)seed);
 }
 
 static void
@@ -164,11 +165,11 @@ lin_histories(unsigned long dflt)
 	return dflt;
 }
 
-/* --- the pool ------------------------------------------------------------------- */
+/* --- the pool ------------------------------------------------------------- */
 
 static pthread_t workers[LIN_MAX_THREADS];
 static atomic_uint gen;		/* batch number; a futex (workers) */
-static atomic_uint ndone;	/* workers done with this batch; a futex (main) */
+static atomic_uint ndone;	/* workers done with the batch; a futex (main) */
 /* the number (since start) of the last history each thread finished */
 static atomic_uint_fast64_t done_seq[LIN_MAX_THREADS];
 /* threads that reached the start of history j of the batch */
@@ -321,8 +322,8 @@ worker_main(void *arg)
 			return NULL;
 		run_thread_ops(self);
 		/* release: our results; pairs with main's acquire */
-		if (atomic_fetch_add_explicit(&ndone, 1, memory_order_acq_rel) + 1 ==
-		    LIN_MAX_THREADS - 1)
+		if (atomic_fetch_add_explicit(&ndone, 1,
+		    memory_order_acq_rel) + 1 == LIN_MAX_THREADS - 1)
 			futex_wake(&ndone);
 	}
 }
@@ -374,7 +375,7 @@ lin_pool_run(struct lin_history *hs, int nb, lin_exec_fn exec, void *ctx)
 		wait_change(&ndone, n);
 }
 
-/* --- running a kind --------------------------------------------------------------- */
+/* --- running a kind ------------------------------------------------------- */
 
 void
 lin_exec_main(struct lin_kind *k, int slot, struct lin_history *h,
@@ -388,6 +389,23 @@ lin_exec_main(struct lin_kind *k, int slot, struct lin_history *h,
 	h->ops[h->n] = op;
 	k->exec(k->ctx, slot, &h->ops[h->n]);
 	h->n++;
+}
+
+/* A history the model rejected: does the weak model accept it?  Counts
+ * and reports the first two that it does. */
+static int
+weak_only(struct lin_kind *k, const struct lin_history *h)
+{
+	if (!lin_check(k->weak, h, NULL, NULL))
+		return 0;
+	if (++k->weak_only <= 2) {
+		diag("%s: history %lu is NOT LINEARIZABLE with one point per "
+		    "operation, but is as a %s:", k->name, k->histories,
+		    k->weak->name);
+		(void)lin_check(k->model, h, NULL, NULL); /* for its report */
+		lin_print(k->model, h);
+	}
+	return 1;
 }
 
 int
@@ -433,24 +451,16 @@ lin_kind_run(struct lin_kind *k, unsigned long count, double min_seconds,
 				k->max_steps = stats.steps;
 			k->histories++;
 			k->ops += (unsigned long)h->n;
-			for (int i = 0; i < h->n; i++)
-				if (h->ops[i].st >= 0 && h->ops[i].st < 16)
-					k->status_count[h->ops[i].code][h->ops[i].st]++;
+			for (int i = 0; i < h->n; i++) {
+				const struct lin_op *op = &h->ops[i];
+
+				if (op->st >= 0 && op->st < 16)
+					k->status_count[op->code][op->st]++;
+			}
 			if (ok)
 				continue;
-			if (k->weak != NULL && lin_check(k->weak, h, NULL, NULL)) {
-				k->weak_only++;
-				if (k->weak_only <= 2) {
-					diag("%s: history %lu is NOT LINEARIZABLE "
-					    "with one point per operation, but is "
-					    "as a %s:", k->name, k->histories,
-					    k->weak->name);
-					(void)lin_check(k->model, h, NULL, NULL);
-					lin_print(k->model, h);
-				}
-				if (!lin_strict())
-					continue;
-			}
+			if (k->weak != NULL && weak_only(k, h) && !lin_strict())
+				continue;
 			k->bad++;
 			if (k->bad == 1)
 				k->first_bad = k->histories;
@@ -462,16 +472,6 @@ lin_kind_run(struct lin_kind *k, unsigned long count, double min_seconds,
 		}
 	}
 	k->seconds = lin_now() - t0;
-}
-
-static const char *
-short_status(int st)
-{
-	const char *s = achan_strerror(st);
-
-	if (s != NULL && strncmp(s, "ACHAN_", 6) == 0)
-		s += 6;
-	return s;
 }
 
 void
@@ -497,21 +497,22 @@ lin_kind_report(const struct lin_kind *k)
 			tot += k->status_count[c][s];
 		if (tot == 0)
 			continue;
-		o += (size_t)snprintf(line, sizeof(line), "  %-10s", lin_opname(c));
+		o += (size_t)snprintf(line, sizeof(line), "  %-10s",
+		    lin_opname(c));
 		for (int s = 0; s < 16 && o < sizeof(line); s++) {
 			const char *name;
 
 			if (k->status_count[c][s] == 0)
 				continue;
-			name = short_status(s);
+			name = lin_stname(s);
 			o += (size_t)snprintf(line + o, sizeof(line) - o,
-			    " %s %lu", name ? name : "?", k->status_count[c][s]);
+			    " %s %lu", name, k->status_count[c][s]);
 		}
 		diag("%s", line);
 	}
 }
 
-/* --- random plans ----------------------------------------------------------------- */
+/* --- random plans --------------------------------------------------------- */
 
 int
 lin_plan_random(struct lin_history *h, const unsigned weights[LIN_NOPS],

@@ -191,7 +191,8 @@ hand_written(void)
 			};
 			EXPECT(&c1, 0, h, 0, "FULL, then EMPTY, with one send "
 			    "in flight (one point per operation)");
-			EXPECT(&w1, 0, h, 1, "... the same as two-step operations");
+			EXPECT(&w1, 0, h, 1,
+			    "... the same as two-step operations");
 		}
 		{
 			/* a receive took the oldest value and is copying it
@@ -205,7 +206,8 @@ hand_written(void)
 			};
 			EXPECT(&c2, 0, h, 0, "FULL on an empty channel while a "
 			    "receive frees its slot (one point per operation)");
-			EXPECT(&w2, 0, h, 1, "... the same as two-step operations");
+			EXPECT(&w2, 0, h, 1,
+			    "... the same as two-step operations");
 		}
 		{
 			const struct lin_op h[] = {
@@ -291,7 +293,8 @@ hand_written(void)
 			O(1, LIN_RECV, 0, 2, 5, OK_, 1),
 			O(2, LIN_RECV_UNTIL, 0, 3, 4, OK_, 1),
 		};
-		EXPECT(&lin_model_unbuffered, 0, h, 0, "one value received twice");
+		EXPECT(&lin_model_unbuffered, 0, h, 0,
+		    "one value received twice");
 	}
 
 	/* oneshot and broadcast ------------------------------------------- */
@@ -359,12 +362,12 @@ hand_written(void)
 	}
 }
 
-/* --- random histories, linearizable by construction ------------------------- */
+/* --- random histories, linearizable by construction ----------------------- */
 
 struct gen_op {
 	struct lin_op op;
 	uint64_t point;
-	int pair;	/* unbuffered: nonzero id shared by a send and a receive */
+	int pair;	/* unbuffered: nonzero id of a send + receive pair */
 };
 
 static int
@@ -478,12 +481,14 @@ random_histories(const char *name, const struct lin_model *m,
 			g[n].point = g[n].op.inv +
 			    lin_randn((unsigned)(g[n].op.res - g[n].op.inv));
 			n++;
-			if (m->pair != NULL && i + 1 < nops && lin_randn(3) == 0) {
+			if (m->pair != NULL && i + 1 < nops &&
+			    lin_randn(3) == 0) {
 				/* a rendezvous: a waiting send or receive and
 				 * a partner whose interval holds its point */
 				struct gen_op *a = &g[n - 1], *b = &g[n];
 
-				a->op.code = lin_randn(2) ? LIN_SEND : LIN_RECV_UNTIL;
+				a->op.code = lin_randn(2) ? LIN_SEND :
+				    LIN_RECV_UNTIL;
 				*b = *a;
 				b->op.code = (uint8_t)(a->op.code == LIN_SEND ?
 				    LIN_TRY_RECV + lin_randn(3) :
@@ -526,8 +531,10 @@ random_histories(const char *name, const struct lin_model *m,
 					continue;	/* closed: drop both */
 				for (int k = i - 1; k <= i; k++) {
 					op = &g[k].op;
-					op->inv = op->inv * 128 + (uint64_t)h.n;
-					op->res = op->res * 128 + 64 + (uint64_t)h.n;
+					op->inv = op->inv * 128 +
+					    (uint64_t)h.n;
+					op->res = op->res * 128 + 64 +
+					    (uint64_t)h.n;
 					h.ops[h.n++] = *op;
 				}
 				continue;
@@ -540,14 +547,15 @@ random_histories(const char *name, const struct lin_model *m,
 			    op->code != LIN_CLOSE)
 				op->arg = lin_randn(4);
 			if (!fill_result(m, s, op, &next))
-				continue;	/* a blocking op that would wait */
+				continue;	/* a blocking op would wait */
 			s = next;
 			/* distinct tickets, order kept: 128 * t + index */
 			op->inv = op->inv * 128 + (uint64_t)h.n;
 			op->res = op->res * 128 + 64 + (uint64_t)h.n;
 			h.ops[h.n++] = *op;
 		}
-		for (int i = h.n - 1; i > 0; i--) {	/* array order is no hint */
+		/* shuffle: the array order must be no hint */
+		for (int i = h.n - 1; i > 0; i--) {
 			int j = (int)lin_randn((unsigned)i + 1);
 			struct lin_op tmp = h.ops[i];
 

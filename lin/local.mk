@@ -33,3 +33,4 @@ lin_lin_oneshot_SOURCES = lin/lin_oneshot.c
 lin_lin_oneshot_LDADD = lin/liblin.a $(LDADD)
 lin_lin_state_SOURCES = lin/lin_state.c
 lin_lin_state_LDADD = lin/liblin.a $(LDADD)
+EXTRA_DIST += lin/README.md
