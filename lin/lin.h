@@ -55,6 +55,7 @@ enum lin_opcode {
 /* Flags of an operation in a plan (what the harness does around it). */
 #define LIN_F_WAIT_OTHERS 0x1u	/* first wait (bounded) for the others */
 #define LIN_F_DEADLINE_PAST 0x2u	/* timed op: deadline already passed */
+#define LIN_F_SENDER_WAITS 0x4u	/* checker: overlaps a send that may wait */
 
 struct lin_op {
 	/* the plan */
@@ -105,11 +106,15 @@ struct lin_model {
 	 * atomic steps inside its interval - the send itself (a claim) and
 	 * then a LIN_PUBLISH step the checker adds with the same interval and
 	 * arg; with split_recv each successful receive likewise takes the
-	 * value, then frees its room (LIN_RELEASE, arg = the value).  Models
-	 * of what the library really does where an operation is claim +
-	 * complete (see lin_model_oneshot_2step, lin_model_chan_2step).
+	 * value, then frees its room (LIN_RELEASE, arg = the value).  With
+	 * split_wait every send that may wait (send, send_until), whatever
+	 * its result, may be among the waiting senders anywhere inside its
+	 * interval: the checker marks each try_send that overlaps such a
+	 * send with LIN_F_SENDER_WAITS.  Models of what the library really
+	 * does where an operation is claim + complete (see
+	 * lin_model_oneshot_2step, lin_model_chan_2step).
 	 */
-	int split_send, split_recv;
+	int split_send, split_recv, split_wait;
 };
 
 /* The models (lin_check.c). */
@@ -124,7 +129,10 @@ void lin_model_chan(struct lin_model *m, unsigned cap);
  * but unpublished (even with later values published), and try_send FULL
  * while the slot at the tail is still being vacated (even with another
  * slot free) - results no single point in the operation's interval
- * explains (lin_chan reports such histories).  Capacity 1..4.
+ * explains (lin_chan reports such histories).  And try_send answers FULL
+ * while any sender is registered as waiting (SEMANTICS.md: waiting senders
+ * are not overtaken), even where the room it waited for is there for a
+ * moment before the oldest waiting sender's value moves in.  Capacity 1..4.
  */
 void lin_model_chan_2step(struct lin_model *m, unsigned cap);
 extern const struct lin_model lin_model_unbuffered;

@@ -190,6 +190,11 @@ lin_model_chan(struct lin_model *m, unsigned cap)
  * the tail free, whatever the other slots hold; a receive needs the slot at
  * the head READY.
  *
+ * A try_send may also answer FULL while a sender waits.  A send that may
+ * wait (send, send_until) may be registered as waiting anywhere inside its
+ * interval, and that has no other effect; so a try_send may answer FULL
+ * whenever its interval overlaps such a send's (LIN_F_SENDER_WAITS).
+ *
  * State: bit 0 closed, bits 1-2 head, bits 3-4 tail, bits 5-7 claimed
  * count, then 8 bits per slot (2 bits status, 6 bits tag) from bit 8.
  */
@@ -198,6 +203,7 @@ enum { SL_FREE, SL_WRITING, SL_READY, SL_READING };
 #define C2_TAIL(s)	((unsigned)((s) >> 3) & 3u)
 #define C2_COUNT(s)	((unsigned)((s) >> 5) & 7u)
 #define C2_SLOT(s, i)	((unsigned)((s) >> (8 + 8 * (i))) & 255u)
+#define C2_MAXCAP	4
 
 static uint64_t
 c2_set_slot(uint64_t s, unsigned i, unsigned status, uint64_t tag)
@@ -239,7 +245,7 @@ chan2_step(const struct lin_model *m, uint64_t s, const struct lin_op *op,
 			return closed;
 		case ACHAN_FULL:
 			return op->code == LIN_TRY_SEND && !closed &&
-			    ts != SL_FREE;
+			    (ts != SL_FREE || (op->flags & LIN_F_SENDER_WAITS));
 		case ACHAN_TIMEDOUT:
 			return op->code == LIN_SEND_UNTIL && !closed &&
 			    ts != SL_FREE;
@@ -317,11 +323,12 @@ lin_model_chan_2step(struct lin_model *m, unsigned cap)
 {
 	memset(m, 0, sizeof(*m));
 	m->name = "bounded channel (two-step send and receive)";
-	m->cap = cap > 4 ? 4 : cap;
+	m->cap = cap > C2_MAXCAP ? C2_MAXCAP : cap;
 	m->step = chan2_step;
 	m->show = chan2_show;
 	m->split_send = 1;
 	m->split_recv = 1;
+	m->split_wait = 1;
 }
 
 /* --- unbuffered channel ------------------------------------------------------
@@ -711,6 +718,15 @@ split_ops(const struct lin_model *m, const struct lin_history *h)
 		const struct lin_op *op = &h->ops[i];
 		struct lin_op *x;
 
+		if (m->split_wait && op->code == LIN_TRY_SEND)
+			for (int j = 0; j < h->n; j++) {
+				const struct lin_op *w = &h->ops[j];
+
+				if ((w->code == LIN_SEND ||
+				    w->code == LIN_SEND_UNTIL) &&
+				    w->inv < op->res && op->inv < w->res)
+					split_h.ops[i].flags |= LIN_F_SENDER_WAITS;
+			}
 		if (op->st != ACHAN_OK ||
 		    !((m->split_send && is_send(op->code)) ||
 		    (m->split_recv && is_recv(op->code))))
@@ -739,7 +755,8 @@ lin_check(const struct lin_model *m, const struct lin_history *h,
 
 	if (h->n < 0 || h->n > LIN_MAX_OPS)
 		return 0;
-	if ((m->split_send || m->split_recv) && (h = split_ops(m, h)) == NULL)
+	if ((m->split_send || m->split_recv || m->split_wait) &&
+	    (h = split_ops(m, h)) == NULL)
 		return 0;
 	if (++memo_gen == 0) {
 		memset(memo, 0, sizeof(memo));

@@ -210,6 +210,38 @@ hand_written(void)
 			    "... the same as two-step operations");
 		}
 		{
+			/* a sender waits on a full channel; two receives free
+			 * both slots; before its value moves in, a try_send
+			 * is told FULL (waiting senders are not overtaken) */
+			const struct lin_op h[] = {
+				O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+				O(0, LIN_TRY_SEND, 2, 3, 4, OK_, 0),
+				O(1, LIN_SEND, 3, 5, 20, OK_, 0),
+				O(2, LIN_TRY_RECV, 0, 6, 7, OK_, 1),
+				O(2, LIN_TRY_RECV, 0, 8, 9, OK_, 2),
+				O(3, LIN_TRY_SEND, 4, 10, 11, FULL, 0),
+				O(2, LIN_TRY_RECV, 0, 21, 22, OK_, 3),
+				O(2, LIN_TRY_RECV, 0, 23, 24, EMPTY, 0),
+			};
+			EXPECT(&c2, 0, h, 0, "FULL with room while a sender "
+			    "waits (one point per operation)");
+			EXPECT(&w2, 0, h, 1, "... the same as two-step operations");
+		}
+		{
+			/* ... but not once no sender can be waiting */
+			const struct lin_op h[] = {
+				O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+				O(0, LIN_TRY_SEND, 2, 3, 4, OK_, 0),
+				O(1, LIN_SEND, 3, 5, 9, OK_, 0),
+				O(2, LIN_TRY_RECV, 0, 6, 7, OK_, 1),
+				O(2, LIN_TRY_RECV, 0, 8, 10, OK_, 2),
+				O(3, LIN_TRY_SEND, 4, 11, 12, FULL, 0),
+				O(2, LIN_TRY_RECV, 0, 21, 22, OK_, 3),
+			};
+			EXPECT(&w2, 0, h, 0, "two-step: no FULL with room once "
+			    "the waiting sender returned");
+		}
+		{
 			const struct lin_op h[] = {
 				O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
 				O(0, LIN_TRY_SEND, 2, 3, 4, OK_, 0),
