@@ -212,9 +212,6 @@ void lin_pool_start(void);
 void lin_pool_stop(void);
 void lin_pool_run(struct lin_history *hs, int nb, lin_exec_fn exec, void *ctx);
 
-/* Bounded wait of a LIN_F_WAIT_OTHERS operation, in microseconds. */
-extern unsigned lin_wait_others_us;
-
 /* xorshift64* generator of the main thread. */
 uint64_t lin_rand(void);
 static inline unsigned
@@ -234,8 +231,8 @@ double lin_now(void);
 /*
  * How many histories a program runs: $ACHAN_LIN_HISTORIES (a total the
  * program splits by its own weights) or `dflt`; sanitizer builds
- * (LIN_SANITIZED) default to dflt / 8.  Also a time floor: keep going
- * until ACHAN_TEST_SECONDS * weight has passed, for check-stress.
+ * (LIN_SANITIZED) default to dflt / 8.  (Each kind also runs at least its
+ * share of ACHAN_TEST_SECONDS: lin_kind_run's min_seconds.)
  */
 unsigned long lin_histories(unsigned long dflt);
 
@@ -257,9 +254,8 @@ void lin_plan_append(struct lin_history *h, unsigned thread, int code,
 void lin_jitter(struct lin_history *h);
 
 /*
- * Per-kind run statistics and the common report: run `count` histories
- * (at least), each built by plan(), run, completed by finish() and
- * checked; stop early after `max_bad` non-linearizable ones (0: never).
+ * One kind under test: how to build, run and complete its histories, the
+ * model they are checked against, and the results (lin_kind_run).
  */
 struct lin_kind {
 	const char *name;

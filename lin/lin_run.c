@@ -1,18 +1,22 @@
 /*
- * lin/lin_run.c - the harness: a pool of threads started once, a start
- * signal and an end count per history, the ticket clock, and the loop that
- * plans, runs, completes and checks histories of one kind.
+ * lin/lin_run.c - the harness: a pool of threads started once, batches of
+ * histories run back to back behind per-history start lines, the ticket
+ * clock, random plans, and the loop that plans, runs, completes and checks
+ * the histories of one kind.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * Thread 0 of every history is the main thread; threads 1..3 are workers
- * that sleep between histories.  Main publishes a history by bumping `gen`
- * (release; futex wake), every thread runs its own operations in plan
- * order, marks itself done for that generation, and main waits until the
- * workers are done (acquire) before it reads the outcome.  Results are
- * written only by the thread that ran the operation, and read by main only
- * after that, so the recording itself is race-free (TSan sees the edges:
- * every one is a C11 atomic).
+ * that sleep between batches.  Main publishes a batch by bumping `gen`
+ * (release; futex wake).  For each history of the batch every thread
+ * waits at its start line until all four got there, runs its own
+ * operations in plan order, and publishes its progress (done_seq,
+ * release); at the end main waits until the workers are done with the
+ * batch (acquire) before it reads the outcomes.  Results are written only
+ * by the thread that ran the operation and read by main only after that,
+ * so the recording itself is race-free (TSan sees the edges: every one is
+ * a C11 atomic).  Sleeping happens on futexes, so a loaded machine (more
+ * threads than cores) runs the threads that have work.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -37,7 +41,8 @@
 #include "../t/tap.h"
 
 atomic_uint_fast64_t lin_clock = 1;
-unsigned lin_wait_others_us =
+/* LIN_F_WAIT_OTHERS: the longest wait for the others (microseconds) */
+static unsigned lin_wait_others_us =
 #ifdef LIN_SANITIZED
 	20000;
 #else
