@@ -1,0 +1,651 @@
+/*
+ * lin/lin_selftest.c - the checker itself, on hand-written histories (each
+ * known linearizable or not) and on random histories that are
+ * linearizable by construction.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Hand-written: tickets are small integers; an operation [i, r] was
+ * invoked at i and responded at r.  Random: each operation gets an
+ * interval and a linearisation point inside it; the points, in order, are
+ * run through the model to produce the results (the one result the model
+ * accepts), so the history must be judged linearizable, and the witness
+ * order the checker returns must replay through the model and respect
+ * real time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <achan.h>
+
+#include "lin.h"
+#include "../t/tap.h"
+
+#define O(t, c, a, i, r, s, v) \
+	{ .thread = (t), .code = (c), .arg = (a), .inv = (i), .res = (r), \
+	  .st = (s), .val = (v) }
+#define OS(t, c, a, i, r, s, v, d) \
+	{ .thread = (t), .code = (c), .arg = (a), .inv = (i), .res = (r), \
+	  .st = (s), .val = (v), .id = (d) }
+
+static int
+judge(const struct lin_model *m, uint64_t init, const struct lin_op *ops,
+    int n)
+{
+	static struct lin_history h;
+
+	memset(&h, 0, sizeof(h));
+	h.n = n;
+	h.init = init;
+	memcpy(h.ops, ops, sizeof(*ops) * (size_t)n);
+	return lin_check(m, &h, NULL, NULL);
+}
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define EXPECT(m_, init_, ops_, want_, desc_) do { \
+	int got_ = judge((m_), (init_), (ops_), N(ops_)); \
+	ok(got_ == (want_), "%s: %s", \
+	    (want_) ? "linearizable" : "NOT linearizable", (desc_)); \
+	if (got_ != (want_)) { \
+		static struct lin_history hh_; \
+		hh_.n = N(ops_); \
+		hh_.init = (init_); \
+		memcpy(hh_.ops, (ops_), sizeof(ops_)); \
+		(void)lin_check((m_), &hh_, NULL, NULL); \
+		lin_print((m_), &hh_); \
+	} \
+} while (0)
+
+enum { OK_ = ACHAN_OK, FULL = ACHAN_FULL, EMPTY = ACHAN_EMPTY,
+	CLOSED = ACHAN_CLOSED, TOUT = ACHAN_TIMEDOUT,
+	NEWLY = ACHAN_NEWLY_CLOSED, ALREADY = ACHAN_ALREADY_CLOSED };
+
+static void
+hand_written(void)
+{
+	struct lin_model c1, c2;
+
+	lin_model_chan(&c1, 1);
+	lin_model_chan(&c2, 2);
+
+	/* channel ------------------------------------------------------ */
+	{
+		/* the receive overlaps the send: the send goes first */
+		const struct lin_op h[] = {
+			O(0, LIN_TRY_SEND, 1, 1, 4, OK_, 0),
+			O(1, LIN_TRY_RECV, 0, 2, 3, OK_, 1),
+		};
+		EXPECT(&c1, 0, h, 1, "a receive overlapping its send");
+	}
+	{
+		/* the value was in before the receive began */
+		const struct lin_op h[] = {
+			O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+			O(1, LIN_TRY_RECV, 0, 3, 4, EMPTY, 0),
+		};
+		EXPECT(&c1, 0, h, 0, "EMPTY after a completed send");
+	}
+	{
+		/* the broken channel's signature: two values in, the first
+		 * receive takes one, the next says EMPTY */
+		const struct lin_op h[] = {
+			O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+			O(1, LIN_TRY_SEND, 2, 3, 4, OK_, 0),
+			O(2, LIN_TRY_RECV, 0, 5, 6, OK_, 1),
+			O(1, LIN_TRY_RECV, 0, 7, 8, EMPTY, 0),
+			O(0, LIN_TRY_RECV, 0, 9, 10, OK_, 2),
+		};
+		EXPECT(&c2, 0, h, 0, "a stale EMPTY with a value buffered");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+			O(0, LIN_TRY_SEND, 2, 3, 4, OK_, 0),
+			O(1, LIN_TRY_RECV, 0, 5, 6, OK_, 2),
+		};
+		EXPECT(&c2, 0, h, 0, "FIFO broken between ordered sends");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_TRY_SEND, 1, 1, 4, OK_, 0),
+			O(1, LIN_TRY_SEND, 2, 2, 3, OK_, 0),
+			O(2, LIN_TRY_RECV, 0, 5, 6, OK_, 2),
+			O(2, LIN_TRY_RECV, 0, 7, 8, OK_, 1),
+		};
+		EXPECT(&c2, 0, h, 1, "overlapping sends in either order");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+			O(1, LIN_TRY_SEND, 2, 3, 4, OK_, 0),
+		};
+		EXPECT(&c1, 0, h, 0, "two values in a channel of capacity 1");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+			O(1, LIN_TRY_SEND, 2, 3, 4, FULL, 0),
+			O(1, LIN_SEND, 3, 5, 12, OK_, 0),
+			O(2, LIN_TRY_RECV, 0, 6, 7, OK_, 1),
+			O(2, LIN_TRY_RECV, 0, 13, 14, OK_, 3),
+		};
+		EXPECT(&c1, 0, h, 1, "a blocking send completes after a receive");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+			O(1, LIN_SEND, 3, 3, 4, OK_, 0),
+		};
+		EXPECT(&c1, 0, h, 0, "a blocking send completes while full");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_SEND_UNTIL, 1, 1, 2, TOUT, 0),
+		};
+		EXPECT(&c1, 0, h, 0, "send_until times out on an empty channel");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+			O(1, LIN_CLOSE, 0, 3, 4, NEWLY, 0),
+			O(2, LIN_TRY_SEND, 2, 5, 6, CLOSED, 0),
+			O(2, LIN_RECV, 0, 7, 8, OK_, 1),
+			O(0, LIN_RECV_UNTIL, 0, 9, 10, CLOSED, 0),
+			O(1, LIN_CLOSE, 0, 11, 12, ALREADY, 0),
+		};
+		EXPECT(&c1, 0, h, 1, "close: receivers drain, then CLOSED");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+			O(1, LIN_CLOSE, 0, 3, 4, NEWLY, 0),
+			O(2, LIN_TRY_RECV, 0, 5, 6, CLOSED, 0),
+		};
+		EXPECT(&c1, 0, h, 0, "CLOSED while a value is buffered");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, LIN_CLOSE, 0, 1, 2, NEWLY, 0),
+			O(0, LIN_TRY_SEND, 1, 3, 4, OK_, 0),
+		};
+		EXPECT(&c1, 0, h, 0, "a send succeeds after close");
+	}
+
+	/* two-step models: what the ring and the oneshot word really do ---- */
+	{
+		struct lin_model w1, w2;
+
+		lin_model_chan_2step(&w1, 1);
+		lin_model_chan_2step(&w2, 2);
+		{
+			/* a send claimed the slot and is copying: a try_send
+			 * sees no room, a try_recv no value */
+			const struct lin_op h[] = {
+				O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+				O(0, LIN_SEND_UNTIL, 2, 3, 10, OK_, 0),
+				O(1, LIN_TRY_RECV, 0, 4, 5, OK_, 1),
+				O(1, LIN_TRY_SEND, 4, 6, 7, FULL, 0),
+				O(1, LIN_TRY_RECV, 0, 8, 9, EMPTY, 0),
+				O(0, LIN_RECV_UNTIL, 0, 11, 12, OK_, 2),
+			};
+			EXPECT(&c1, 0, h, 0, "FULL, then EMPTY, with one send "
+			    "in flight (one point per operation)");
+			EXPECT(&w1, 0, h, 1,
+			    "... the same as two-step operations");
+		}
+		{
+			/* a receive took the oldest value and is copying it
+			 * out: the slot is not free yet */
+			const struct lin_op h[] = {
+				O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+				O(0, LIN_TRY_SEND, 2, 3, 4, OK_, 0),
+				O(1, LIN_TRY_RECV, 0, 5, 12, OK_, 1),
+				O(2, LIN_TRY_RECV, 0, 6, 7, OK_, 2),
+				O(2, LIN_TRY_SEND, 3, 8, 9, FULL, 0),
+			};
+			EXPECT(&c2, 0, h, 0, "FULL on an empty channel while a "
+			    "receive frees its slot (one point per operation)");
+			EXPECT(&w2, 0, h, 1,
+			    "... the same as two-step operations");
+		}
+		{
+			/* a sender waits on a full channel; two receives free
+			 * both slots; before its value moves in, a try_send
+			 * is told FULL (waiting senders are not overtaken) */
+			const struct lin_op h[] = {
+				O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+				O(0, LIN_TRY_SEND, 2, 3, 4, OK_, 0),
+				O(1, LIN_SEND, 3, 5, 20, OK_, 0),
+				O(2, LIN_TRY_RECV, 0, 6, 7, OK_, 1),
+				O(2, LIN_TRY_RECV, 0, 8, 9, OK_, 2),
+				O(3, LIN_TRY_SEND, 4, 10, 11, FULL, 0),
+				O(2, LIN_TRY_RECV, 0, 21, 22, OK_, 3),
+				O(2, LIN_TRY_RECV, 0, 23, 24, EMPTY, 0),
+			};
+			EXPECT(&c2, 0, h, 0, "FULL with room while a sender "
+			    "waits (one point per operation)");
+			EXPECT(&w2, 0, h, 1, "... the same as two-step operations");
+		}
+		{
+			/* ... but not once no sender can be waiting */
+			const struct lin_op h[] = {
+				O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+				O(0, LIN_TRY_SEND, 2, 3, 4, OK_, 0),
+				O(1, LIN_SEND, 3, 5, 9, OK_, 0),
+				O(2, LIN_TRY_RECV, 0, 6, 7, OK_, 1),
+				O(2, LIN_TRY_RECV, 0, 8, 10, OK_, 2),
+				O(3, LIN_TRY_SEND, 4, 11, 12, FULL, 0),
+				O(2, LIN_TRY_RECV, 0, 21, 22, OK_, 3),
+			};
+			EXPECT(&w2, 0, h, 0, "two-step: no FULL with room once "
+			    "the waiting sender returned");
+		}
+		{
+			const struct lin_op h[] = {
+				O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+				O(0, LIN_TRY_SEND, 2, 3, 4, OK_, 0),
+				O(2, LIN_TRY_RECV, 0, 5, 6, OK_, 1),
+				O(1, LIN_TRY_RECV, 0, 7, 8, EMPTY, 0),
+			};
+			EXPECT(&w2, 0, h, 0, "two-step: still no EMPTY with a "
+			    "published value buffered");
+		}
+		{
+			const struct lin_op h[] = {
+				O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+				O(0, LIN_TRY_SEND, 2, 3, 10, OK_, 0),
+				O(1, LIN_TRY_RECV, 0, 4, 5, OK_, 2),
+			};
+			EXPECT(&w2, 0, h, 0, "two-step: still FIFO");
+		}
+		{
+			const struct lin_op h[] = {
+				O(0, LIN_TRY_SEND, 1, 1, 2, OK_, 0),
+				O(1, LIN_TRY_RECV, 0, 3, 4, OK_, 1),
+				O(2, LIN_TRY_RECV, 0, 3, 4, OK_, 1),
+			};
+			EXPECT(&w2, 0, h, 0, "two-step: still exactly once");
+		}
+		{
+			const struct lin_op h[] = {
+				O(0, LIN_SEND, 3, 1, 6, OK_, 0),
+				O(1, LIN_SEND, 1, 2, 3, CLOSED, 0),
+				O(1, LIN_TRY_RECV, 0, 4, 5, EMPTY, 0),
+				O(2, LIN_CLOSE, 0, 2, 3, ALREADY, 0),
+				O(2, LIN_RECV_UNTIL, 0, 4, 5, TOUT, 0),
+				O(1, LIN_TRY_RECV, 0, 7, 8, OK_, 3),
+			};
+			EXPECT(&lin_model_oneshot, LIN_ONESHOT_EMPTY, h, 0,
+			    "oneshot: a send fails and a close finds it closed, "
+			    "then receives see nothing (one point per send)");
+			EXPECT(&lin_model_oneshot_2step, LIN_ONESHOT_EMPTY, h, 1,
+			    "... the same with a two-step send");
+			EXPECT(&lin_model_bcast_2step, LIN_ONESHOT_EMPTY, h, 1,
+			    "... and for the broadcast");
+		}
+		{
+			const struct lin_op h[] = {
+				O(0, LIN_SEND, 3, 1, 2, OK_, 0),
+				O(1, LIN_TRY_RECV, 0, 3, 4, EMPTY, 0),
+			};
+			EXPECT(&lin_model_oneshot_2step, LIN_ONESHOT_EMPTY, h, 0,
+			    "two-step oneshot: no EMPTY after the send returned");
+		}
+	}
+
+	/* unbuffered -------------------------------------------------------- */
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_SEND, 1, 1, 10, OK_, 0),
+			O(1, LIN_RECV, 0, 2, 9, OK_, 1),
+			O(2, LIN_TRY_SEND, 2, 3, 4, FULL, 0),
+		};
+		EXPECT(&lin_model_unbuffered, 0, h, 1, "a rendezvous");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_SEND, 1, 1, 2, OK_, 0),
+			O(1, LIN_RECV, 0, 3, 4, OK_, 1),
+		};
+		EXPECT(&lin_model_unbuffered, 0, h, 0,
+		    "a rendezvous of operations that never overlapped");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_TRY_SEND, 1, 1, 4, OK_, 0),
+			O(1, LIN_TRY_RECV, 0, 2, 3, OK_, 1),
+		};
+		EXPECT(&lin_model_unbuffered, 0, h, 0,
+		    "try_send meets try_recv (neither waited)");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_SEND, 1, 1, 6, OK_, 0),
+			O(1, LIN_RECV, 0, 2, 5, OK_, 1),
+			O(2, LIN_RECV_UNTIL, 0, 3, 4, OK_, 1),
+		};
+		EXPECT(&lin_model_unbuffered, 0, h, 0,
+		    "one value received twice");
+	}
+
+	/* oneshot and broadcast ------------------------------------------- */
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_SEND, 5, 1, 2, OK_, 0),
+			O(1, LIN_TRY_RECV, 0, 3, 4, OK_, 5),
+			O(2, LIN_TRY_RECV, 0, 5, 6, OK_, 5),
+		};
+		EXPECT(&lin_model_oneshot, LIN_ONESHOT_EMPTY, h, 0,
+		    "oneshot: the value taken twice");
+		EXPECT(&lin_model_bcast, LIN_ONESHOT_EMPTY, h, 1,
+		    "broadcast: every receiver gets the value");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_SEND, 5, 1, 2, OK_, 0),
+			O(1, LIN_CLOSE, 0, 3, 4, ALREADY, 0),
+			O(2, LIN_RECV, 0, 5, 6, OK_, 5),
+			O(2, LIN_TRY_RECV, 0, 7, 8, CLOSED, 0),
+			O(0, LIN_SEND, 6, 9, 10, CLOSED, 0),
+		};
+		EXPECT(&lin_model_oneshot, LIN_ONESHOT_EMPTY, h, 1,
+		    "oneshot: close after send keeps the value");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, LIN_CLOSE, 0, 1, 4, NEWLY, 0),
+			O(0, LIN_SEND, 5, 2, 3, OK_, 0),
+		};
+		EXPECT(&lin_model_oneshot, LIN_ONESHOT_EMPTY, h, 0,
+		    "oneshot: NEWLY_CLOSED after a send");
+	}
+
+	/* state broadcast ------------------------------------------------- */
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_SEND, 1, 1, 2, OK_, 0),
+			O(0, LIN_SEND, 2, 3, 4, OK_, 0),
+			OS(1, LIN_TRY_RECV, 0, 5, 6, OK_, 1, 1),
+		};
+		EXPECT(&lin_model_state, lin_state_state(0, 0, 0), h, 0,
+		    "state: a superseded state after the newer send completed");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, LIN_SEND, 1, 1, 2, OK_, 0),
+			O(0, LIN_SEND, 2, 3, 8, OK_, 0),
+			OS(1, LIN_TRY_RECV, 0, 4, 5, OK_, 1, 1),
+			OS(1, LIN_TRY_RECV, 1, 6, 7, EMPTY, 0, 0),
+			OS(2, LIN_RECV, 1, 6, 10, OK_, 2, 2),
+			O(2, LIN_CLOSE, 0, 11, 12, NEWLY, 0),
+			OS(1, LIN_RECV_UNTIL, 1, 13, 14, OK_, 2, 2),
+			OS(1, LIN_TRY_RECV, 2, 15, 16, CLOSED, 0, 0),
+		};
+		EXPECT(&lin_model_state, lin_state_state(0, 0, 0), h, 1,
+		    "state: newer-than, skipping, close keeps the value");
+	}
+	{
+		const struct lin_op h[] = {
+			OS(1, LIN_TRY_RECV, 7, 1, 2, OK_, 0, 7),
+		};
+		EXPECT(&lin_model_state, lin_state_state(0, 7, 0), h, 0,
+		    "state: a state no newer than `after`");
+	}
+}
+
+/* --- random histories, linearizable by construction ----------------------- */
+
+struct gen_op {
+	struct lin_op op;
+	uint64_t point;
+	int pair;	/* unbuffered: nonzero id of a send + receive pair */
+};
+
+static int
+by_point(const void *a, const void *b)
+{
+	const struct gen_op *x = a, *y = b;
+
+	if (x->point != y->point)
+		return x->point < y->point ? -1 : 1;
+	return x->pair - y->pair;	/* a pair stays together */
+}
+
+/* Find the result the model accepts for op in state s; 0 if none. */
+static int
+fill_result(const struct lin_model *m, uint64_t s, struct lin_op *op,
+    uint64_t *next)
+{
+	static const int sts[] = { ACHAN_OK, ACHAN_FULL, ACHAN_EMPTY,
+		ACHAN_CLOSED, ACHAN_TIMEDOUT, ACHAN_NEWLY_CLOSED,
+		ACHAN_ALREADY_CLOSED };
+
+	for (unsigned i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
+		for (uint64_t v = 0; v < 64; v++) {
+			op->st = sts[i];
+			op->val = v;
+			/* only the state model returns ids: the current one */
+			op->id = m == &lin_model_state && sts[i] == ACHAN_OK ?
+			    s >> 9 : 0;
+			if (m->step(m, s, op, next) == 1)
+				return 1;
+			if (sts[i] != ACHAN_OK)
+				break;
+		}
+	return 0;
+}
+
+static int
+replays(const struct lin_model *m, const struct lin_history *h,
+    const int *order)
+{
+	uint64_t s = h->init, next;
+	int seen[LIN_MAX_OPS] = { 0 };
+
+	for (int k = 0; k < h->n; k++) {
+		const struct lin_op *op = &h->ops[order[k]];
+
+		if (seen[order[k]]++)
+			return 0;
+		/* real time: nothing placed after it responded before it */
+		for (int j = k + 1; j < h->n; j++)
+			if (h->ops[order[j]].res < op->inv)
+				return 0;
+		switch (m->step(m, s, op, &next)) {
+		case 1:
+			break;
+		case LIN_NEEDS_PAIR:	/* the partner comes next */
+			if (k + 1 >= h->n || m->pair == NULL ||
+			    seen[order[k + 1]]++ ||
+			    !m->pair(m, s, op, &h->ops[order[k + 1]], &next))
+				return 0;
+			for (int j = k + 2; j < h->n; j++)
+				if (h->ops[order[j]].res <
+				    h->ops[order[k + 1]].inv)
+					return 0;
+			k++;
+			break;
+		default:
+			return 0;
+		}
+		s = next;
+	}
+	return 1;
+}
+
+static void
+random_histories(const char *name, const struct lin_model *m,
+    const struct lin_model *weak, uint64_t init,
+    const unsigned weights[LIN_NOPS], int nops, unsigned long count)
+{
+	unsigned long weak_ok = 0;
+	static struct gen_op g[LIN_MAX_OPS];
+	static struct lin_history h;
+	int order[LIN_MAX_OPS];
+	unsigned long good = 0, witnessed = 0, max_steps = 0, fails = 0;
+	double t0 = lin_now(), worst = 0;
+	unsigned total = 0;
+
+	for (int c = 0; c < LIN_NOPS; c++)
+		total += weights[c];
+	for (unsigned long it = 0; it < count; it++) {
+		uint64_t s = init, next;
+		int n = 0, tag = 1;
+		struct lin_stats st = { 0, 0 };
+		double t;
+
+		int npairs = 0;
+
+		for (int i = 0; i < nops; i++) {
+			unsigned r = lin_randn(total);
+			int c;
+
+			for (c = 0; r >= weights[c]; c++)
+				r -= weights[c];
+			memset(&g[n], 0, sizeof(g[n]));
+			g[n].op.code = (uint8_t)c;
+			g[n].op.thread = (uint8_t)lin_randn(4);
+			/* intervals on a clock of 4 * nops ticks, heavily
+			 * overlapping; tickets made distinct below */
+			g[n].op.inv = lin_randn(4 * (unsigned)nops);
+			g[n].op.res = g[n].op.inv + 1 + lin_randn(12);
+			g[n].point = g[n].op.inv +
+			    lin_randn((unsigned)(g[n].op.res - g[n].op.inv));
+			n++;
+			if (m->pair != NULL && i + 1 < nops &&
+			    lin_randn(3) == 0) {
+				/* a rendezvous: a waiting send or receive and
+				 * a partner whose interval holds its point */
+				struct gen_op *a = &g[n - 1], *b = &g[n];
+
+				a->op.code = lin_randn(2) ? LIN_SEND :
+				    LIN_RECV_UNTIL;
+				*b = *a;
+				b->op.code = (uint8_t)(a->op.code == LIN_SEND ?
+				    LIN_TRY_RECV + lin_randn(3) :
+				    LIN_TRY_SEND + lin_randn(3));
+				b->op.thread = (uint8_t)lin_randn(4);
+				b->op.inv = a->point - lin_randn(
+				    (unsigned)(a->point - a->op.inv) + 1);
+				b->op.res = a->point + 1 + lin_randn(6);
+				a->pair = b->pair = ++npairs;
+				n++;
+				i++;
+			}
+		}
+		qsort(g, (size_t)n, sizeof(g[0]), by_point);
+		h.n = 0;
+		h.init = init;
+		for (int i = 0; i < n; i++) {
+			struct lin_op *op = &g[i].op;
+
+			if (g[i].pair > 0) {
+				/* both at the same point: sorted together */
+				int j = i + 1;
+				struct lin_op *snd, *rcv;
+
+				while (j < n && g[j].pair != g[i].pair)
+					j++;
+				if (j != i + 1)
+					bail_out("pair not adjacent");
+				snd = &g[i].op;
+				rcv = &g[j].op;
+				if (snd->code >= LIN_TRY_RECV) {
+					snd = &g[j].op;
+					rcv = &g[i].op;
+				}
+				snd->arg = (uint64_t)tag++;
+				snd->st = rcv->st = ACHAN_OK;
+				rcv->val = snd->arg;
+				i++;
+				if (m->pair(m, s, snd, rcv, &next) != 1)
+					continue;	/* closed: drop both */
+				for (int k = i - 1; k <= i; k++) {
+					op = &g[k].op;
+					op->inv = op->inv * 128 +
+					    (uint64_t)h.n;
+					op->res = op->res * 128 + 64 +
+					    (uint64_t)h.n;
+					h.ops[h.n++] = *op;
+				}
+				continue;
+			}
+
+			if (op->code == LIN_TRY_SEND || op->code == LIN_SEND ||
+			    op->code == LIN_SEND_UNTIL)
+				op->arg = (uint64_t)tag++;
+			else if (m == &lin_model_state &&
+			    op->code != LIN_CLOSE)
+				op->arg = lin_randn(4);
+			if (!fill_result(m, s, op, &next))
+				continue;	/* a blocking op would wait */
+			s = next;
+			/* distinct tickets, order kept: 128 * t + index */
+			op->inv = op->inv * 128 + (uint64_t)h.n;
+			op->res = op->res * 128 + 64 + (uint64_t)h.n;
+			h.ops[h.n++] = *op;
+		}
+		/* shuffle: the array order must be no hint */
+		for (int i = h.n - 1; i > 0; i--) {
+			int j = (int)lin_randn((unsigned)i + 1);
+			struct lin_op tmp = h.ops[i];
+
+			h.ops[i] = h.ops[j];
+			h.ops[j] = tmp;
+		}
+		t = lin_now();
+		if (lin_check(m, &h, &st, order)) {
+			good++;
+			witnessed += (unsigned long)replays(m, &h, order);
+		} else if (fails++ == 0) {
+			lin_print(m, &h);
+		}
+		/* both steps at the one point: the two-step model agrees */
+		if (weak != NULL && lin_check(weak, &h, NULL, NULL))
+			weak_ok++;
+		t = lin_now() - t;
+		if (t > worst)
+			worst = t;
+		if (st.steps > max_steps)
+			max_steps = st.steps;
+	}
+	ok(good == count && witnessed == count,
+	    "%s: %lu random linearizable histories of %d operations accepted, "
+	    "each with a witness order that replays", name, good, nops);
+	diag("  %.1f us per check on average, worst %.1f us, at most %lu steps",
+	    (lin_now() - t0) * 1e6 / (double)count, worst * 1e6, max_steps);
+	if (weak != NULL)
+		ok(weak_ok == count, "%s: the %s accepts them all too", name,
+		    weak->name);
+}
+
+int
+main(void)
+{
+	static const unsigned w_chan[LIN_NOPS] = { 20, 10, 10, 20, 10, 10, 1 };
+	static const unsigned w_os[LIN_NOPS] = { 0, 6, 0, 20, 5, 5, 2 };
+	static const unsigned w_state[LIN_NOPS] = { 0, 10, 0, 20, 5, 5, 1 };
+	struct lin_model c1, c2, w1, w2;
+	unsigned long n = lin_histories(3000);
+
+	tap_watchdog(300);
+	lin_pool_start();	/* seeds the generator (prints the seed) */
+	lin_model_chan(&c1, 1);
+	lin_model_chan(&c2, 2);
+	lin_model_chan_2step(&w1, 1);
+	lin_model_chan_2step(&w2, 2);
+	hand_written();
+	random_histories("channel, capacity 1", &c1, &w1, 0, w_chan, 24, n);
+	random_histories("channel, capacity 2", &c2, &w2, 0, w_chan, 28, n);
+	random_histories("unbuffered channel", &lin_model_unbuffered, NULL, 0,
+	    w_chan, 24, n);
+	random_histories("oneshot", &lin_model_oneshot, &lin_model_oneshot_2step,
+	    LIN_ONESHOT_EMPTY, w_os, 24, n);
+	random_histories("oneshot broadcast", &lin_model_bcast,
+	    &lin_model_bcast_2step, LIN_ONESHOT_EMPTY, w_os, 24, n);
+	random_histories("state broadcast", &lin_model_state, NULL,
+	    lin_state_state(0, 0, 0), w_state, 36, n);
+	lin_pool_stop();
+	return done_testing();
+}
