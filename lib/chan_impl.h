@@ -37,7 +37,10 @@
  * re-registers (and re-checks, as above); one that is cancelled before acting
  * on its wakeup hands it to the next receiver (achan__future_cancel).  A
  * woken receiver that finds the oldest slot claimed but unpublished waits
- * for it too: the publisher's wakeup may be the one it consumed.
+ * for it too: the publisher's wakeup may be the one it consumed.  So do
+ * try_recv and try_send (a slot claimed but not yet published or vacated),
+ * for another reason: linearizability (lin/).  Every path of a buffered
+ * channel therefore sees a slot in flight as the operation done.
  *
  * Senders.  Symmetrically, a sender that finds the ring full links itself
  * into sendq, raises sendq.nwaiting, issues F2 and - if it is the oldest
@@ -207,11 +210,14 @@ bounded_try_send(struct achan_chan *ch, const void *value)
 	 * could not have skipped past... and if not seen, we linearize first). */
 	if (achan__unlikely(achan__waitq_nwaiting(&ch->sendq) != 0))
 		return achan__ring_is_closed(&ch->ring) ? ACHAN_CLOSED : ACHAN_FULL;
-	r = achan__ring_push(&ch->ring, value);
+	/* A slot at the tail still being vacated by a receive that has
+	 * claimed it: wait those few instructions out.  Answering FULL there
+	 * would not be linearizable - the receive has taken its value, so
+	 * there is room (lin/ caught it: FULL on an otherwise empty channel). */
+	r = push_settled(ch, value);
 	if (achan__likely(r == ACHAN_OK))
 		wake_receiver_if_waiting(ch);
-	/* a slot still being vacated by a receive counts as full here */
-	return r == ACHAN__RING_INFLIGHT ? ACHAN_FULL : r;
+	return r;
 }
 
 /* Modelled in model/chan_send_wakeup.pml (proctype sender). */
@@ -285,13 +291,15 @@ bounded_send_poll(struct achan_chan_send_future *f,
 static inline int
 bounded_try_recv(struct achan_chan *ch, void *out)
 {
-	int r = achan__ring_pop(&ch->ring, out);
+	/* The oldest slot claimed by a send still copying its value in: wait
+	 * it out.  EMPTY there would not be linearizable - that send has
+	 * committed, and later sends may already have returned (lin/ caught
+	 * it: EMPTY after a try_send returned OK).  Crossbeam waits too. */
+	int r = pop_settled(ch, out);
 
-	if (achan__likely(r == ACHAN_OK)) {
+	if (achan__likely(r == ACHAN_OK))
 		serve_senders_if_waiting(ch);
-		return ACHAN_OK;
-	}
-	return r == ACHAN__RING_INFLIGHT ? ACHAN_EMPTY : r;
+	return r;
 }
 
 /* Modelled in model/chan_recv_wakeup.pml (proctype receiver). */

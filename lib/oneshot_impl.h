@@ -24,8 +24,9 @@
  *             word: WAITERS set -> wake the queue.
  *   try_recv  A1 load (acquire).  Oneshot: T1 CAS READY -> TAKEN (acquire),
  *             then copy out; TAKEN -> CLOSED.  Broadcast: READY -> copy out,
- *             the value stays.  EMPTY or WRITING -> EMPTY (a value being
- *             written counts as not there yet), EMPTY|CLOSED -> CLOSED.
+ *             the value stays.  EMPTY -> EMPTY, EMPTY|CLOSED -> CLOSED;
+ *             WRITING: wait for R1 (the send has committed at S1, so a
+ *             value being written counts as there: linearizability).
  *   close     C1 fetch_or CLOSED.  NEWLY_CLOSED iff it was neither closed
  *             nor sent (value EMPTY); a value sent, or being written, stays
  *             receivable.
@@ -209,6 +210,7 @@ once_try_recv(struct achan__once *o, void *out, int bcast)
 	/* A1 (acquire): pairs with R1 (the value is visible once READY is)
 	 * and with C1 (a close happens-before the CLOSED it causes). */
 	uint32_t s = sync_load(&o->state, ACQUIRE);
+	unsigned spins = 0;
 
 	for (;;) {
 		switch (s & ONCE_VALUE) {
@@ -233,8 +235,16 @@ once_try_recv(struct achan__once *o, void *out, int bcast)
 		case ONCE_TAKEN:	/* another receiver won */
 			once_quiesce(o, s);
 			return ACHAN_CLOSED;
-		case ONCE_WRITING:	/* a send in flight: not there yet */
-			return ACHAN_EMPTY;
+		case ONCE_WRITING:
+			/* A send has claimed the slot and is copying its
+			 * value in.  It has committed: a competing send
+			 * already answers CLOSED and a close ALREADY_CLOSED,
+			 * so EMPTY here would not be linearizable (lin/
+			 * caught it).  Wait out the few instructions. */
+			once_pause(&spins);
+			/* A1 again (acquire) */
+			s = sync_load(&o->state, ACQUIRE);
+			break;
 		default:		/* EMPTY */
 			if (!(s & ONCE_CLOSED))
 				return ACHAN_EMPTY;

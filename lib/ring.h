@@ -18,9 +18,9 @@
  * Counters are free-running and compared only for equality, so wrapping
  * 2^64 is harmless.
  *
- * Neither side waits for the other: a slot claimed but not yet published
- * reads as empty (pop) and a slot taken but not yet released reads as full
- * (push).  The channel's wakeup protocol covers both windows (chan_impl.h).
+ * The ring itself never waits: a slot claimed but not yet published, or
+ * taken but not yet released, is reported as ACHAN__RING_INFLIGHT, and the
+ * channel waits those few instructions out (chan_impl.h says why).
  */
 #ifndef ACHAN_LIB_RING_H
 #define ACHAN_LIB_RING_H

@@ -111,8 +111,10 @@ ACHAN_API int achan_chan_send_until(struct achan_chan *ch, const void *value,
 		const struct timespec *deadline);
 
 /*
- * Never waits.  ACHAN_OK, ACHAN_FULL (no room, older senders waiting, or
- * unbuffered with no receiver waiting), or ACHAN_CLOSED.
+ * Never waits for room.  ACHAN_OK, ACHAN_FULL (no room, older senders
+ * waiting, or unbuffered with no receiver waiting), or ACHAN_CLOSED.  A
+ * receive caught vacating the slot has committed: the send waits out those
+ * few instructions (longer only if that thread is preempted).
  */
 ACHAN_API int achan_chan_try_send(struct achan_chan *ch, const void *value);
 
@@ -128,7 +130,10 @@ ACHAN_API int achan_chan_recv(struct achan_chan *ch, void *out);
 ACHAN_API int achan_chan_recv_until(struct achan_chan *ch, void *out,
 		const struct timespec *deadline);
 
-/* Never waits.  ACHAN_OK, ACHAN_EMPTY, or ACHAN_CLOSED (closed and drained). */
+/* Never waits for a value.  ACHAN_OK, ACHAN_EMPTY, or ACHAN_CLOSED (closed
+ * and drained).  A send caught copying its value in has committed: the
+ * receive waits out those few instructions and takes it (so try_recv is
+ * linearizable: never EMPTY after a send has returned). */
 ACHAN_API int achan_chan_try_recv(struct achan_chan *ch, void *out);
 
 /*

@@ -149,9 +149,10 @@ ACHAN_API int achan_oneshot_recv_until(struct achan_oneshot *os, void *out,
 		const struct timespec *deadline);
 
 /*
- * Never waits.  ACHAN_OK (value taken), ACHAN_EMPTY (nothing yet; a send in
- * progress counts as nothing yet), or ACHAN_CLOSED (closed without a value,
- * or already taken).
+ * Never waits for a send.  ACHAN_OK (value taken), ACHAN_EMPTY (nothing
+ * yet), or ACHAN_CLOSED (closed without a value, or already taken).  A send
+ * caught copying its value in has committed: the receive waits out those
+ * few instructions (longer only if that thread is preempted) and takes it.
  */
 ACHAN_API int achan_oneshot_try_recv(struct achan_oneshot *os, void *out);
 
