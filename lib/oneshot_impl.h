@@ -159,6 +159,7 @@ once_quiesce(struct achan__once *o, uint32_t s)
  * the object (Q2), then wake - the wakes touch only the futures, whose
  * owners wait for each wake to end (W2/W3 in waitq_impl.h).
  */
+/* Model: model/oneshot.pml */
 static inline void
 once_wake_all(struct achan__once *o)
 {
@@ -176,6 +177,7 @@ once_wake_all(struct achan__once *o)
 
 /* --- send, receive, close ------------------------------------------------ */
 
+/* Model: model/oneshot.pml */
 static inline int
 once_send(struct achan__once *o, const void *value)
 {
@@ -203,6 +205,7 @@ once_send(struct achan__once *o, const void *value)
  * value yet: the word is not final) or ACHAN_CLOSED.  Every OK/CLOSED has
  * waited out the finaliser (once_quiesce).
  */
+/* Model: model/oneshot.pml */
 static inline int
 once_try_recv(struct achan__once *o, void *out, int bcast)
 {
@@ -244,6 +247,7 @@ once_try_recv(struct achan__once *o, void *out, int bcast)
 	}
 }
 
+/* Model: model/oneshot.pml */
 static inline int
 once_close(struct achan__once *o)
 {
@@ -275,6 +279,7 @@ once_is_closed(const struct achan__once *o)
 /* --- futures ----------------------------------------------------------------- */
 
 /* Link w and set WAITERS (G1), unless the word is final: then complete. */
+/* Model: model/oneshot.pml */
 static inline int
 once_register(struct achan__once *o, struct achan__waiter *w, void *out,
 		const struct achan_waker *waker, int bcast)
@@ -304,6 +309,7 @@ once_register(struct achan__once *o, struct achan__waiter *w, void *out,
 	return ACHAN_PENDING;
 }
 
+/* Model: model/oneshot.pml */
 static inline int
 once_recv_poll(struct achan__once *o, struct achan__waiter *w, void *out,
 		const struct achan_waker *waker, int bcast)
