@@ -39,6 +39,11 @@ oneshot.pml WAITERS_FIRST fail
 oneshot.pml G1_BLIND fail
 oneshot.pml NO_QUIESCE fail
 oneshot.pml NO_SPURIOUS+KEEP_STALE fail live
+handle_close.pml OK pass
+handle_close.pml OK pass live
+handle_close.pml LOAD_THEN_DEC fail
+handle_close.pml FREE_ON_HANDLES fail
+handle_close.pml DEC_REFS_FIRST fail
 '
 n=$(printf '%s\n' "$table" | grep -c .)
 
