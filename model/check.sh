@@ -44,6 +44,10 @@ handle_close.pml OK pass live
 handle_close.pml LOAD_THEN_DEC fail
 handle_close.pml FREE_ON_HANDLES fail
 handle_close.pml DEC_REFS_FIRST fail
+state_wait.pml OK pass
+state_wait.pml NO_RECHECK fail
+state_wait.pml NO_F2 fail
+state_wait.pml CLOSE_WAKES_CLOSED fail
 '
 n=$(printf '%s\n' "$table" | grep -c .)
 
