@@ -50,6 +50,7 @@ achan__handle_clone(struct achan__object *o, int role)
 	return ACHAN_OK;
 }
 
+/* Model: model/handle_close.pml */
 int
 achan__handle_release(struct achan__object *o, int role)
 {

@@ -160,6 +160,7 @@ once_quiesce(struct achan__once *o, uint32_t s)
  * the object (Q2), then wake - the wakes touch only the futures, whose
  * owners wait for each wake to end (W2/W3 in waitq_impl.h).
  */
+/* Model: model/oneshot.pml */
 static inline void
 once_wake_all(struct achan__once *o)
 {
@@ -177,6 +178,7 @@ once_wake_all(struct achan__once *o)
 
 /* --- send, receive, close ------------------------------------------------ */
 
+/* Model: model/oneshot.pml */
 static inline int
 once_send(struct achan__once *o, const void *value)
 {
@@ -204,6 +206,7 @@ once_send(struct achan__once *o, const void *value)
  * value yet: the word is not final) or ACHAN_CLOSED.  Every OK/CLOSED has
  * waited out the finaliser (once_quiesce).
  */
+/* Model: model/oneshot.pml */
 static inline int
 once_try_recv(struct achan__once *o, void *out, int bcast)
 {
@@ -254,6 +257,7 @@ once_try_recv(struct achan__once *o, void *out, int bcast)
 	}
 }
 
+/* Model: model/oneshot.pml */
 static inline int
 once_close(struct achan__once *o)
 {
@@ -285,6 +289,7 @@ once_is_closed(const struct achan__once *o)
 /* --- futures ----------------------------------------------------------------- */
 
 /* Link w and set WAITERS (G1), unless the word is final: then complete. */
+/* Model: model/oneshot.pml */
 static inline int
 once_register(struct achan__once *o, struct achan__waiter *w, void *out,
 		const struct achan_waker *waker, int bcast)
@@ -314,6 +319,7 @@ once_register(struct achan__once *o, struct achan__waiter *w, void *out,
 	return ACHAN_PENDING;
 }
 
+/* Model: model/oneshot.pml */
 static inline int
 once_recv_poll(struct achan__once *o, struct achan__waiter *w, void *out,
 		const struct achan_waker *waker, int bcast)

@@ -231,6 +231,7 @@ state_retire(struct achan_state *st, struct achan__snap *old)
 /* --- waking ------------------------------------------------------------------ */
 
 /* Wake every registered receiver, oldest first (after the lock is dropped). */
+/* Model: model/state_wait.pml */
 static inline void
 state_wake_all(struct achan_state *st)
 {
@@ -271,6 +272,7 @@ state_close(struct achan_state *st)
 
 /* --- send ------------------------------------------------------------------------ */
 
+/* Model: model/state_wait.pml */
 static inline int
 state_send(struct achan_state *st, const void *value)
 {
@@ -424,6 +426,7 @@ state_borrow_end(struct achan_state_borrow *b)
 
 /* --- the receive future ------------------------------------------------------------ */
 
+/* Model: model/state_wait.pml */
 static inline int
 state_recv_poll(struct achan_state_recv_future *f,
 		const struct achan_waker *waker)

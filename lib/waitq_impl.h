@@ -58,6 +58,7 @@ achan__future_registered(struct achan__waiter *w, struct achan__object *o)
  * Finish a future with `result`.  On a paired object this may drop the last
  * reference and free the object: callers make it their last access to o.
  */
+/* Model: model/handle_close.pml */
 static inline int
 achan__future_finish(struct achan__waiter *w, struct achan__object *o,
 		int result)

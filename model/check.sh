@@ -3,8 +3,14 @@
 # broken twin is rejected.  Prints TAP; run by `make check` (t/models.sh).
 #
 # Each line of the table below: model file, -D define ("OK" for the model as
-# written), and the expected verdict (pass: no error; fail: Spin must find
-# an invalid end state or an assertion violation).
+# written; several joined by "+"), the expected verdict (pass: no error;
+# fail: Spin must find an error), and optionally the kind of search:
+#   safety (the default)  assertions and invalid end states (-DSAFETY)
+#   live                  non-progress cycles under weak fairness
+#                         (-DNP, pan -l -f): every fair run terminates, so a
+#                         spin-wait that never ends is an error
+# After each verdict a TAP diagnostic gives the states explored (up to the
+# first error, for a twin), the transitions, the depth and the seconds.
 # SPDX-License-Identifier: BSD-2-Clause
 set -u
 
@@ -25,6 +31,23 @@ parker.pml WAKE_LOAD_STORE fail
 parker.pml PARK_NO_CAS fail
 waitq_handon.pml OK pass
 waitq_handon.pml NO_HANDON fail
+oneshot.pml OK pass
+oneshot.pml ONE_RECEIVER pass
+oneshot.pml NO_SPURIOUS pass live
+oneshot.pml NO_CLAIM fail
+oneshot.pml WAITERS_FIRST fail
+oneshot.pml G1_BLIND fail
+oneshot.pml NO_QUIESCE fail
+oneshot.pml NO_SPURIOUS+KEEP_STALE fail live
+handle_close.pml OK pass
+handle_close.pml OK pass live
+handle_close.pml LOAD_THEN_DEC fail
+handle_close.pml FREE_ON_HANDLES fail
+handle_close.pml DEC_REFS_FIRST fail
+state_wait.pml OK pass
+state_wait.pml NO_RECHECK fail
+state_wait.pml NO_F2 fail
+state_wait.pml CLOSE_WAKES_CLOSED fail
 '
 n=$(printf '%s\n' "$table" | grep -c .)
 
@@ -39,36 +62,52 @@ echo "1..$n"
 i=0
 status=0
 printf '%s\n' "$table" | grep . | {
-	while read -r model def want; do
+	while read -r model def want mode; do
 		i=$((i + 1))
 		dir=$work/$i
 		mkdir "$dir" && cp "$work"/*.pml "$dir"/
-		# Partial-order reduction on (sound for these safety checks);
-		# COLLAPSE compresses states; a memory bound keeps a runaway
-		# model from eating the machine (then it fails: "incomplete").
-		if ! (cd "$dir" && spin -D"$def" -a "$model" >spin.log 2>&1 &&
-			"${CC:-cc}" -O2 -w -DSAFETY -DCOLLAPSE -DMEMLIM=2048 \
+		dflags=-D$(printf '%s' "$def" | sed 's/+/ -D/g')
+		# Partial-order reduction on (sound for these safety checks,
+		# and compatible with weak fairness); COLLAPSE compresses
+		# states; a memory bound keeps a runaway model from eating the
+		# machine (then it fails: "incomplete").
+		case ${mode:-safety} in
+		live)	cflags="-DNP -DNFAIR=3"; pflags="-l -f" ;;
+		*)	cflags=-DSAFETY; pflags= ;;
+		esac
+		if ! (cd "$dir" && spin $dflags -a "$model" >spin.log 2>&1 &&
+			"${CC:-cc}" -O2 -w $cflags -DCOLLAPSE -DMEMLIM=2048 \
 				-o pan pan.c >cc.log 2>&1); then
-			echo "not ok $i - $model -D$def: could not build the verifier"
+			echo "not ok $i - $model $dflags: could not build the verifier"
 			status=1
 			continue
 		fi
-		(cd "$dir" && ./pan -m100000 >pan.log 2>&1)
+		t0=$(date +%s)
+		(cd "$dir" && ./pan -m100000 $pflags >pan.log 2>&1)
+		secs=$(($(date +%s) - t0))
+		trans=$(sed -n 's/^ *\([0-9.e+]*\) transitions.*/\1/p' "$dir/pan.log" | head -1)
+		depth=$(sed -n 's/.*depth reached \([0-9]*\).*/\1/p' "$dir/pan.log" | head -1)
+		case $def in
+		OK)	what="$model as written" ;;
+		*)	what="$model $dflags" ;;
+		esac
+		[ "${mode:-safety}" = live ] && what="$what (liveness, weak fairness)"
 		errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$dir/pan.log" | head -1)
 		states=$(sed -n 's/^ *\([0-9]*\) states, stored.*/\1/p' "$dir/pan.log" | head -1)
 		if grep -q 'out of memory\|max search depth too small' "$dir/pan.log"; then
-			echo "not ok $i - $model -D$def: search incomplete"
+			echo "not ok $i - $what: search incomplete"
 			sed 's/^/# /' "$dir/pan.log" | head -20
 			status=1
 		elif [ "$want" = pass ] && [ "${errors:-x}" = 0 ]; then
-			echo "ok $i - $model as written: no error in $states states"
+			echo "ok $i - $what: no error in $states states"
 		elif [ "$want" = fail ] && [ "${errors:-0}" -gt 0 ]; then
-			echo "ok $i - $model -D$def (broken twin) is rejected: $(grep -m1 '^pan:1' "$dir/pan.log")"
+			echo "ok $i - $what (broken twin) is rejected: $(grep -m1 '^pan:1' "$dir/pan.log")"
 		else
-			echo "not ok $i - $model -D$def: expected $want, got errors=${errors:-?}"
+			echo "not ok $i - $what: expected $want, got errors=${errors:-?}"
 			sed 's/^/# /' "$dir/pan.log" | head -20
 			status=1
 		fi
+		echo "# $what: ${states:-?} states stored, ${trans:-?} transitions, depth ${depth:-?}, ${secs}s"
 	done
 	exit $status
 }

@@ -2,4 +2,5 @@
 # t/models.sh runs model/check.sh; every model and its twins ship here.
 EXTRA_DIST += model/check.sh model/tso.pml \
 	model/chan_recv_wakeup.pml model/chan_send_wakeup.pml model/parker.pml \
-	model/waitq_handon.pml
+	model/waitq_handon.pml model/oneshot.pml \
+	model/handle_close.pml model/state_wait.pml
