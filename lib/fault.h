@@ -41,14 +41,23 @@
 #define ACHAN__FK_ANYONCE (ACHAN__FK_ONCE | ACHAN__FK_BCAST)
 #define ACHAN__FK_ALL    0x1fu
 
-/* What holds at a point. */
-#define ACHAN__FF_LOCKED   0x01u	/* a waiter-queue lock is held */
-#define ACHAN__FF_INFLIGHT 0x02u	/* an operation others wait out is in flight */
-#define ACHAN__FF_ALLOC    0x04u	/* ACHAN__FAULT_ALLOC: the allocation may fail */
-#define ACHAN__FF_NOOBJ    0x08u	/* before the object exists (create) */
-#define ACHAN__FF_WAITER   0x10u	/* the argument is a struct achan__waiter */
-#define ACHAN__FF_SEND     0x20u	/* on the sending side: its opposite is the receiver */
-#define ACHAN__FF_RECV     0x40u	/* on the receiving side: its opposite is the sender */
+/*
+ * What holds at a point:
+ *   LOCKED    the hooking thread holds a waiter-queue lock
+ *   INFLIGHT  it has an operation in flight that others wait out
+ *   ALLOC     an ACHAN__FAULT_ALLOC point: the allocation may be failed
+ *   NOOBJ     the object does not exist yet (create)
+ *   WAITER    the argument is a struct achan__waiter, else the object
+ *   SEND      on the sending side (the opposite role is the receiver)
+ *   RECV      on the receiving side (the opposite role is the sender)
+ */
+#define ACHAN__FF_LOCKED   0x01u
+#define ACHAN__FF_INFLIGHT 0x02u
+#define ACHAN__FF_ALLOC    0x04u
+#define ACHAN__FF_NOOBJ    0x08u
+#define ACHAN__FF_WAITER   0x10u
+#define ACHAN__FF_SEND     0x20u
+#define ACHAN__FF_RECV     0x40u
 
 /* X(name, kinds, flags, where) */
 #define ACHAN__FAULT_POINTS(X) \
@@ -58,34 +67,39 @@
 	X(WAITQ_CANCEL, ACHAN__FK_ALL, ACHAN__FF_WAITER, \
 	    "cancel of a registered future, before it looks at its state") \
 	X(WAITQ_HANDON, ACHAN__FK_CHAN, ACHAN__FF_WAITER, \
-	    "cancel of a woken, unpolled future, before it hands the wakeup on") \
+	    "cancel of a woken, unpolled future, before it hands the wake on") \
 	X(HANDLE_RELEASE, ACHAN__FK_ALL, 0, \
 	    "handle release: role count dropped, before the last-handle hook") \
 	/* chan_impl.h, bounded */ \
-	X(CHAN_SEND_REGISTER, ACHAN__FK_CHAN, ACHAN__FF_WAITER | ACHAN__FF_SEND, \
-	    "send found the ring full, before it takes the lock to register") \
+	X(CHAN_SEND_REGISTER, ACHAN__FK_CHAN, \
+	    ACHAN__FF_WAITER | ACHAN__FF_SEND, \
+	    "send found the ring full, before it locks to register") \
 	X(CHAN_SEND_REGISTERED, ACHAN__FK_CHAN, \
 	    ACHAN__FF_WAITER | ACHAN__FF_SEND | ACHAN__FF_LOCKED, \
 	    "send queued (nwaiting raised), before the re-check") \
-	X(CHAN_SEND_PENDING, ACHAN__FK_CHAN, ACHAN__FF_WAITER | ACHAN__FF_SEND, \
-	    "send registered, lock dropped, before PENDING (the caller parks)") \
+	X(CHAN_SEND_PENDING, ACHAN__FK_CHAN, \
+	    ACHAN__FF_WAITER | ACHAN__FF_SEND, \
+	    "send registered, unlocked, before PENDING (the caller parks)") \
 	X(CHAN_SEND_REPOLL, ACHAN__FK_CHAN, ACHAN__FF_WAITER | ACHAN__FF_SEND, \
-	    "registered send polled again (after a wake), before it settles") \
-	X(CHAN_RECV_REGISTER, ACHAN__FK_CHAN, ACHAN__FF_WAITER | ACHAN__FF_RECV, \
-	    "receive found the ring empty, before it takes the lock to register") \
+	    "registered send polled again (after a wake), before settling") \
+	X(CHAN_RECV_REGISTER, ACHAN__FK_CHAN, \
+	    ACHAN__FF_WAITER | ACHAN__FF_RECV, \
+	    "receive found the ring empty, before it locks to register") \
 	X(CHAN_RECV_REGISTERED, ACHAN__FK_CHAN, \
 	    ACHAN__FF_WAITER | ACHAN__FF_RECV | ACHAN__FF_LOCKED, \
 	    "receive queued (nwaiting raised), before the re-check") \
-	X(CHAN_RECV_PENDING, ACHAN__FK_CHAN, ACHAN__FF_WAITER | ACHAN__FF_RECV, \
-	    "receive registered, lock dropped, before PENDING (the caller parks)") \
+	X(CHAN_RECV_PENDING, ACHAN__FK_CHAN, \
+	    ACHAN__FF_WAITER | ACHAN__FF_RECV, \
+	    "receive registered, unlocked, before PENDING (the caller parks)") \
 	X(CHAN_RECV_REPOLL, ACHAN__FK_CHAN, ACHAN__FF_WAITER | ACHAN__FF_RECV, \
-	    "registered receive polled again (after a wake), before it settles") \
+	    "registered receive polled again (after a wake), before settling") \
 	X(CHAN_SERVE, ACHAN__FK_CHAN, ACHAN__FF_RECV, \
 	    "a receive moved waiting senders' values in, before waking them") \
 	/* chan_impl.h, unbuffered */ \
 	X(UNBUF_MEET, ACHAN__FK_UNBUF, ACHAN__FF_WAITER, \
 	    "unbuffered poll, before it locks to meet a partner or register") \
-	X(UNBUF_REGISTERED, ACHAN__FK_UNBUF, ACHAN__FF_WAITER | ACHAN__FF_LOCKED, \
+	X(UNBUF_REGISTERED, ACHAN__FK_UNBUF, \
+	    ACHAN__FF_WAITER | ACHAN__FF_LOCKED, \
 	    "unbuffered future queued, before the lock is dropped") \
 	X(UNBUF_PENDING, ACHAN__FK_UNBUF, ACHAN__FF_WAITER, \
 	    "unbuffered future registered, lock dropped, before PENDING") \
@@ -99,39 +113,46 @@
 	X(CHAN_CREATE, ACHAN__FK_ANYCHAN, ACHAN__FF_ALLOC | ACHAN__FF_NOOBJ, \
 	    "achan_chan_create (and pair): the channel's allocation") \
 	/* oneshot_impl.h / oneshot.c, oneshot and broadcast */ \
-	X(ONCE_SEND_WRITING, ACHAN__FK_ANYONCE, ACHAN__FF_SEND | ACHAN__FF_INFLIGHT, \
+	X(ONCE_SEND_WRITING, ACHAN__FK_ANYONCE, \
+	    ACHAN__FF_SEND | ACHAN__FF_INFLIGHT, \
 	    "send claimed the slot (WRITING), before it copies and publishes") \
 	X(ONCE_WAKE_ALL, ACHAN__FK_ANYONCE, ACHAN__FF_SEND, \
 	    "finaliser claimed the queue, before it clears WAITERS and wakes") \
-	X(ONCE_RECV_REGISTER, ACHAN__FK_ANYONCE, ACHAN__FF_WAITER | ACHAN__FF_RECV, \
+	X(ONCE_RECV_REGISTER, ACHAN__FK_ANYONCE, \
+	    ACHAN__FF_WAITER | ACHAN__FF_RECV, \
 	    "receive found no value, before it locks to register") \
 	X(ONCE_RECV_REGISTERED, ACHAN__FK_ANYONCE, \
 	    ACHAN__FF_WAITER | ACHAN__FF_RECV | ACHAN__FF_LOCKED, \
 	    "receive queued, before the WAITERS CAS (G1) re-checks the word") \
-	X(ONCE_RECV_PENDING, ACHAN__FK_ANYONCE, ACHAN__FF_WAITER | ACHAN__FF_RECV, \
+	X(ONCE_RECV_PENDING, ACHAN__FK_ANYONCE, \
+	    ACHAN__FF_WAITER | ACHAN__FF_RECV, \
 	    "receive registered, lock dropped, before PENDING") \
-	X(ONCE_RECV_REPOLL, ACHAN__FK_ANYONCE, ACHAN__FF_WAITER | ACHAN__FF_RECV, \
+	X(ONCE_RECV_REPOLL, ACHAN__FK_ANYONCE, \
+	    ACHAN__FF_WAITER | ACHAN__FF_RECV, \
 	    "registered receive polled again (after a wake)") \
 	X(ONCE_CLOSE, ACHAN__FK_ANYONCE, ACHAN__FF_SEND, \
 	    "close: CLOSED set (C1), before the finaliser's wake") \
 	X(ONCE_DISCARD, ACHAN__FK_ONCE, ACHAN__FF_RECV, \
-	    "oneshot receiver released: closed, before the value is destroyed") \
+	    "oneshot receiver released: closed, before the value is dropped") \
 	X(ONCE_CREATE, ACHAN__FK_ANYONCE, ACHAN__FF_ALLOC | ACHAN__FF_NOOBJ, \
 	    "achan_oneshot/bcast_create (and pair): the object's allocation") \
 	/* state_impl.h / state.c */ \
 	X(STATE_SNAP_ALLOC, ACHAN__FK_STATE, ACHAN__FF_ALLOC | ACHAN__FF_SEND, \
 	    "send: the snapshot's allocation") \
 	X(STATE_SEND_PUBLISHED, ACHAN__FK_STATE, ACHAN__FF_SEND, \
-	    "send published its snapshot (S1), before retiring the old and waking") \
-	X(STATE_RECV_REGISTER, ACHAN__FK_STATE, ACHAN__FF_WAITER | ACHAN__FF_RECV, \
+	    "send published its snapshot (S1), before retiring and waking") \
+	X(STATE_RECV_REGISTER, ACHAN__FK_STATE, \
+	    ACHAN__FF_WAITER | ACHAN__FF_RECV, \
 	    "receive found nothing newer, before it locks to register") \
 	X(STATE_RECV_REGISTERED, ACHAN__FK_STATE, \
 	    ACHAN__FF_WAITER | ACHAN__FF_RECV | ACHAN__FF_LOCKED, \
 	    "receive queued (nwaiting raised), before the re-check") \
-	X(STATE_RECV_PENDING, ACHAN__FK_STATE, ACHAN__FF_WAITER | ACHAN__FF_RECV, \
+	X(STATE_RECV_PENDING, ACHAN__FK_STATE, \
+	    ACHAN__FF_WAITER | ACHAN__FF_RECV, \
 	    "receive registered, lock dropped, before PENDING") \
-	X(STATE_RECV_REPOLL, ACHAN__FK_STATE, ACHAN__FF_WAITER | ACHAN__FF_RECV, \
-	    "registered receive polled again (after a wake), before it settles") \
+	X(STATE_RECV_REPOLL, ACHAN__FK_STATE, \
+	    ACHAN__FF_WAITER | ACHAN__FF_RECV, \
+	    "registered receive polled again (after a wake), before settling") \
 	X(STATE_CLOSE, ACHAN__FK_STATE, ACHAN__FF_SEND, \
 	    "close: flag set (C1), before the waiters are woken") \
 	X(STATE_CREATE, ACHAN__FK_STATE, ACHAN__FF_ALLOC | ACHAN__FF_NOOBJ, \

@@ -70,7 +70,7 @@
 #define MAXT 8			/* producers or consumers per run */
 #define WAKE_TIMEOUT_S 10	/* a future waiting this long lost its wake */
 
-/* --- the parts and their tallies -------------------------------------------- */
+/* --- the parts and their tallies ----------------------------------------- */
 
 enum part { P_CHAN, P_UNBUF, P_HANDLES, P_ONESHOT, P_BCAST, P_STATE, P_N };
 static const char *const part_name[P_N] = {
@@ -106,7 +106,7 @@ bad(int part, const char *fmt, ...)
 	fprintf(stderr, "achan-stress: VIOLATION [%s] %s\n", part_name[part], buf);
 }
 
-/* --- time, randomness, waking ----------------------------------------------- */
+/* --- time, randomness, waking -------------------------------------------- */
 
 static double
 now_s(void)
@@ -248,7 +248,7 @@ cancel:
 	return c == ACHAN_OK ? ACHAN_OK : ACHAN_CANCELLED;
 }
 
-/* ===== channels (chan, unbuf, handles) ====================================== */
+/* ===== channels (chan, unbuf, handles) =================================== */
 
 struct msg {
 	uint64_t stamp;		/* producer id << 48 | sequence */
@@ -589,7 +589,7 @@ c_run(int part, int np, int nc, size_t cap, int discard, double secs, int k)
 	free(cw);
 }
 
-/* ===== oneshot: request / response ========================================= */
+/* ===== oneshot: request / response ======================================= */
 
 struct req {
 	struct achan_oneshot *os;
@@ -733,7 +733,7 @@ o_run(double secs, int k)
 	fflush(stdout);
 }
 
-/* ===== broadcast oneshot: rounds ============================================ */
+/* ===== broadcast oneshot: rounds ========================================= */
 
 #define B_NR 3
 
@@ -864,7 +864,7 @@ b_run(double secs, int k)
 	fflush(stdout);
 }
 
-/* ===== state broadcast ========================================================= */
+/* ===== state broadcast =================================================== */
 
 #define S_NR 4
 
@@ -1022,7 +1022,7 @@ s_run(double secs, int k)
 	fflush(stdout);
 }
 
-/* ===== main ================================================================== */
+/* ===== main ============================================================== */
 
 static void
 watchdog(int sig)

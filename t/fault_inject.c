@@ -78,7 +78,7 @@
 #error "t/fault_inject.c must be built with -DACHAN_FAULT_INJECTION"
 #endif
 
-/* --- the points, the kinds and the actions ---------------------------------- */
+/* --- the points, the kinds and the actions ------------------------------- */
 
 struct point_info {
 	const char *name;
@@ -142,7 +142,7 @@ known_bug(int p, int k, int a)
 	return NULL;
 }
 
-/* --- timing ------------------------------------------------------------------ */
+/* --- timing -------------------------------------------------------------- */
 
 #define WAKE_TIMEOUT_MS 10000	/* a future waiting this long lost its wake */
 #define JOIN_TIMEOUT_S 30	/* a thread still running this long is stuck */
@@ -167,7 +167,7 @@ deadline_in_us(long us)
 	return t;
 }
 
-/* --- the scenario every kind shares ------------------------------------------ */
+/* --- the scenario every kind shares -------------------------------------- */
 
 struct owner;
 
@@ -263,7 +263,7 @@ unkeep(struct achan__object *o)
 		o->kind->free(o);
 }
 
-/* --- async owners: a flag waker with contract checks, and cancel ------------- */
+/* --- async owners: a flag waker with contract checks, and cancel --------- */
 
 struct owner {
 	atomic_uint v;		/* futex word: 1 woken, 2 poked (cancel) */
@@ -399,7 +399,7 @@ cancel:
 	return c == ACHAN_OK ? ACHAN_OK : ACHAN_CANCELLED;
 }
 
-/* --- the agent: takes close / release for a thread that holds a lock --------- */
+/* --- the agent: takes close / release for a thread that holds a lock ----- */
 
 static struct {
 	pthread_t t;
@@ -466,7 +466,7 @@ agent_quiesce(void)
 		sched_yield();
 }
 
-/* --- the hooks ----------------------------------------------------------------- */
+/* --- the hooks ----------------------------------------------------------- */
 
 static atomic_ullong reach[ACHAN__FP_COUNT];
 static atomic_int armed_point = -1;
@@ -588,7 +588,7 @@ wait_until(int (*cond)(void *), void *arg, long ms)
 
 #define DRAIN_MS 5000	/* values (or states) left asleep this long: a lost wake */
 
-/* --- bounded joins ----------------------------------------------------------------- */
+/* --- bounded joins ------------------------------------------------------- */
 
 static const char *cur_case = "";
 
@@ -615,7 +615,7 @@ spawn(pthread_t *t, void *(*fn)(void *), void *arg)
 		bail_out("pthread_create");
 }
 
-/* ===== channels: bounded (capacity 2) and unbuffered ======================== */
+/* ===== channels: bounded (capacity 2) and unbuffered ===================== */
 
 #define CH_NP 3
 #define CH_NC 3
@@ -941,7 +941,7 @@ chan_run(struct scen *s, int attempt)
 	free(cs);
 }
 
-/* ===== oneshot and broadcast ================================================= */
+/* ===== oneshot and broadcast ============================================= */
 
 #define ONCE_NR 3		/* receivers: async, blocking, try */
 #define ONCE_MIN_ROUNDS 12
@@ -1290,7 +1290,7 @@ once_run(struct scen *s, int attempt)
 	free(os);
 }
 
-/* ===== state broadcast ======================================================= */
+/* ===== state broadcast =================================================== */
 
 #define ST_SENDS 32
 #define ST_NR 3			/* readers: async, blocking, try */
@@ -1541,7 +1541,7 @@ state_run(struct scen *s, int attempt)
 	free(ss);
 }
 
-/* ===== the cases ============================================================= */
+/* ===== the cases ========================================================= */
 
 static unsigned long fired_at[ACHAN__FP_COUNT][A_COUNT];
 static unsigned long cases_run, cases_fired;
