@@ -107,6 +107,7 @@ achan_chan_create(struct achan_chan **out, size_t elem_size, size_t capacity,
 		return ACHAN_EINVAL;
 	/* aligned_alloc wants a size that is a multiple of the alignment */
 	need = (need + ACHAN_CHAN_ALIGN - 1) & ~(size_t)(ACHAN_CHAN_ALIGN - 1);
+	if (ACHAN__FAULT_ALLOC(ACHAN__FP_CHAN_CREATE)) return ACHAN_ENOMEM;
 	mem = aligned_alloc(ACHAN_CHAN_ALIGN, need);
 	if (mem == NULL)
 		return ACHAN_ENOMEM;

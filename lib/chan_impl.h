@@ -183,6 +183,7 @@ serve_senders(struct achan_chan *ch)
 		moved++;
 	}
 	sync_unlock(&ch->sendq.lock);
+	ACHAN__FAULT(ACHAN__FP_CHAN_SERVE, &ch->obj);
 	achan__wakelist_run(&l);
 	while (moved-- > 0)
 		wake_receiver_if_waiting(ch);
@@ -231,6 +232,7 @@ bounded_send_poll(struct achan_chan_send_future *f,
 	int r;
 
 	while (w->_phase == ACHAN__PHASE_REGISTERED) {
+		ACHAN__FAULT(ACHAN__FP_CHAN_SEND_REPOLL, w);
 		s = achan__waiter_settle(w);
 		if (s == ACHAN__W_DONE)
 			return achan__future_finish(w, &ch->obj, ACHAN_OK);
@@ -262,6 +264,7 @@ bounded_send_poll(struct achan_chan_send_future *f,
 	if (r != ACHAN_FULL)
 		return achan__future_finish(w, &ch->obj, r);
 
+	ACHAN__FAULT(ACHAN__FP_CHAN_SEND_REGISTER, w);
 	sync_lock(&ch->sendq.lock);
 	if (achan__ring_is_closed(&ch->ring)) {
 		sync_unlock(&ch->sendq.lock);
@@ -272,6 +275,7 @@ bounded_send_poll(struct achan_chan_send_future *f,
 	/* F2 (seq_cst fence): orders our nwaiting store before the retry's
 	 * loads (A1, A4); pairs with S2/D2 of a receiver freeing a slot. */
 	sync_fence_sc();
+	ACHAN__FAULT(ACHAN__FP_CHAN_SEND_REGISTERED, w);
 	r = achan__waitq_head(&ch->sendq) == w ?
 	    push_settled(ch, f->_value) : ACHAN_FULL;
 	if (r != ACHAN_FULL) {
@@ -283,6 +287,7 @@ bounded_send_poll(struct achan_chan_send_future *f,
 	}
 	achan__future_registered(w, &ch->obj);
 	sync_unlock(&ch->sendq.lock);
+	ACHAN__FAULT(ACHAN__FP_CHAN_SEND_PENDING, w);
 	return ACHAN_PENDING;
 }
 
@@ -313,6 +318,7 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 	int r;
 
 	while (w->_phase == ACHAN__PHASE_REGISTERED) {
+		ACHAN__FAULT(ACHAN__FP_CHAN_RECV_REPOLL, w);
 		s = achan__waiter_settle(w);
 		if (s != ACHAN__W_QUEUED)
 			break;	/* woken (hint or close): try from scratch */
@@ -345,12 +351,14 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 	if (r != ACHAN_EMPTY)
 		return achan__future_finish(w, &ch->obj, r);
 
+	ACHAN__FAULT(ACHAN__FP_CHAN_RECV_REGISTER, w);
 	sync_lock(&ch->recvq.lock);
 	w->_waker = *waker;
 	achan__waitq_push(&ch->recvq, w);
 	/* F2 (seq_cst fence): orders our nwaiting store before the retry's
 	 * loads (A2, A3); pairs with S1/D1 of a sender. */
 	sync_fence_sc();
+	ACHAN__FAULT(ACHAN__FP_CHAN_RECV_REGISTERED, w);
 	r = pop_settled(ch, f->_out);
 	if (r != ACHAN_EMPTY) {
 		achan__waitq_remove(&ch->recvq, w);
@@ -361,6 +369,7 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 	}
 	achan__future_registered(w, &ch->obj);
 	sync_unlock(&ch->recvq.lock);
+	ACHAN__FAULT(ACHAN__FP_CHAN_RECV_PENDING, w);
 	return ACHAN_PENDING;
 }
 
@@ -472,17 +481,21 @@ unbuffered_poll(struct achan_chan *ch, struct achan__waiter *w,
 	int r;
 
 	if (w->_phase == ACHAN__PHASE_REGISTERED) {
+		ACHAN__FAULT(ACHAN__FP_UNBUF_REPOLL, w);
 		r = unbuffered_repoll(ch, w, waker);
 		if (r != -1)
 			return r;
 	}
+	ACHAN__FAULT(ACHAN__FP_UNBUF_MEET, w);
 	sync_lock(&ch->recvq.lock);
 	r = meet(ch, buf, &l);
 	if (r == ACHAN_FULL || r == ACHAN_EMPTY) {
 		w->_waker = *waker;
 		achan__waitq_push(own, w);
 		achan__future_registered(w, &ch->obj);
+		ACHAN__FAULT(ACHAN__FP_UNBUF_REGISTERED, w);
 		sync_unlock(&ch->recvq.lock);
+		ACHAN__FAULT(ACHAN__FP_UNBUF_PENDING, w);
 		return ACHAN_PENDING;
 	}
 	sync_unlock(&ch->recvq.lock);
@@ -506,6 +519,7 @@ chan_close(struct achan_chan *ch)
 	int newly;
 
 	newly = achan__ring_close(&ch->ring);
+	ACHAN__FAULT(ACHAN__FP_CHAN_CLOSE, &ch->obj);
 	/* Claim both queues before waking anyone: a woken owner may tear the
 	 * channel down as soon as its own future is done. */
 	sync_lock(send_lock(ch));
@@ -600,6 +614,7 @@ chan_close_discard(struct achan_chan *ch)
 	int r;
 
 	(void)chan_close(ch);
+	ACHAN__FAULT(ACHAN__FP_CHAN_DISCARD, &ch->obj);
 	if (unbuffered(ch))
 		return;
 	while ((r = achan__ring_take(&ch->ring, NULL, discard_value, ch)) !=

@@ -11,6 +11,7 @@
  */
 #include <achan/common.h>
 
+#include "fault.h"
 #include "object.h"
 
 void
@@ -64,6 +65,7 @@ achan__handle_release(struct achan__object *o, int role)
 		 * others did before they let go, then runs the hook */
 	} while (!__atomic_compare_exchange_n(count, &n, n - 1, 1,
 	    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	ACHAN__FAULT(ACHAN__FP_HANDLE_RELEASE, o);
 	if (n == 1) {
 		if (role == ACHAN__ROLE_SENDER)
 			o->kind->last_sender(o);

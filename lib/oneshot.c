@@ -115,6 +115,7 @@ once_create(size_t elem_size, unsigned flags, int bcast,
 		return ACHAN_EINVAL;
 	/* malloc's alignment covers ACHAN_ONESHOT_ALIGN: the object starts at
 	 * the block, which destroy frees; no slack needed */
+	if (ACHAN__FAULT_ALLOC(ACHAN__FP_ONCE_CREATE)) return ACHAN_ENOMEM;
 	o = malloc(sizeof(*o) + elem_size);
 	if (o == NULL)
 		return ACHAN_ENOMEM;

@@ -169,6 +169,7 @@ once_wake_all(struct achan__once *o)
 	sync_lock(&o->q.lock);
 	achan__waitq_claim_all(&o->q, &l, ACHAN__W_NOTIFIED);
 	sync_unlock(&o->q.lock);
+	ACHAN__FAULT(ACHAN__FP_ONCE_WAKE_ALL, &o->obj);
 	/* Q2 (release RMW): our last access to o; pairs with Q1 in
 	 * once_quiesce.  WAITERS is set: the word is final, so nobody but us
 	 * changes that bit any more. */
@@ -191,6 +192,7 @@ once_send(struct achan__once *o, const void *value)
 		/* S1 (relaxed CAS): grants this send the value slot; nobody
 		 * reads the slot before R1, and no other send can write it. */
 	} while (!sync_cas(&o->state, &s, s | ONCE_WRITING, RELAXED));
+	ACHAN__FAULT(ACHAN__FP_ONCE_SEND_WRITING, &o->obj);
 	achan__ring_copy(o->value, value, o->elem_size);
 	/* R1 (release RMW): WRITING -> READY publishes the value; pairs with
 	 * A1/A2/T1 of receivers.  The old word says whether futures wait. */
@@ -264,6 +266,7 @@ once_close(struct achan__once *o)
 	/* C1 (release RMW): pairs with A1/A2 (CLOSED results). */
 	uint32_t s = sync_fetch_or(&o->state, ONCE_CLOSED, RELEASE);
 
+	ACHAN__FAULT(ACHAN__FP_ONCE_CLOSE, &o->obj);
 	if (s & ONCE_CLOSED)
 		return ACHAN_ALREADY_CLOSED;
 	if ((s & ONCE_VALUE) != ONCE_EMPTY)
@@ -296,9 +299,11 @@ once_register(struct achan__once *o, struct achan__waiter *w, void *out,
 {
 	uint32_t s;
 
+	ACHAN__FAULT(ACHAN__FP_ONCE_RECV_REGISTER, w);
 	sync_lock(&o->q.lock);
 	w->_waker = *waker;
 	achan__waitq_push(&o->q, w);
+	ACHAN__FAULT(ACHAN__FP_ONCE_RECV_REGISTERED, w);
 	/* relaxed: G1's expected value; G1 itself decides */
 	s = sync_load(&o->state, RELAXED);
 	do {
@@ -316,6 +321,7 @@ once_register(struct achan__once *o, struct achan__waiter *w, void *out,
 	} while (!sync_cas(&o->state, &s, s | ONCE_WAITERS, RELAXED));
 	achan__future_registered(w, &o->obj);
 	sync_unlock(&o->q.lock);
+	ACHAN__FAULT(ACHAN__FP_ONCE_RECV_PENDING, w);
 	return ACHAN_PENDING;
 }
 
@@ -327,6 +333,7 @@ once_recv_poll(struct achan__once *o, struct achan__waiter *w, void *out,
 	uint32_t s;
 	int r;
 
+	ACHAN__FAULT_IF(w->_phase == ACHAN__PHASE_REGISTERED, ACHAN__FP_ONCE_RECV_REPOLL, w);
 	/*
 	 * Registered.  A wake that has ended (NOTIFIED, W3 acquire: pairs with
 	 * W2) needs no lock.  Anything else is read again under the lock, so
@@ -388,6 +395,7 @@ once_close_discard(struct achan__once *o)
 	uint32_t s;
 
 	(void)once_close(o);
+	ACHAN__FAULT(ACHAN__FP_ONCE_DISCARD, &o->obj);
 	/* A3 (acquire): pairs with R1 */
 	s = sync_load(&o->state, ACQUIRE);
 	for (;;) {

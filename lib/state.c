@@ -136,6 +136,7 @@ achan_state_create(struct achan_state **out, size_t elem_size, unsigned flags)
 	/* aligned_alloc wants a size that is a multiple of the alignment */
 	need = (need + ACHAN_STATE_ALIGN - 1) &
 	    ~(size_t)(ACHAN_STATE_ALIGN - 1);
+	if (ACHAN__FAULT_ALLOC(ACHAN__FP_STATE_CREATE)) return ACHAN_ENOMEM;
 	mem = aligned_alloc(ACHAN_STATE_ALIGN, need);
 	if (mem == NULL)
 		return ACHAN_ENOMEM;

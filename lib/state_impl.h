@@ -265,6 +265,7 @@ state_close(struct achan_state *st)
 	 * C1 before every registration's re-check that follows. */
 	uintptr_t old = sync_fetch_or(&st->word, ACHAN__STATE_CLOSED, SEQ_CST);
 
+	ACHAN__FAULT(ACHAN__FP_STATE_CLOSE, &st->obj);
 	state_wake_all(st);
 	return (old & ACHAN__STATE_CLOSED) ? ACHAN_ALREADY_CLOSED :
 	    ACHAN_NEWLY_CLOSED;
@@ -285,6 +286,7 @@ state_send(struct achan_state *st, const void *value)
 	 * the CAS below decides.) */
 	if (sync_load(&st->word, RELAXED) & ACHAN__STATE_CLOSED)
 		return ACHAN_CLOSED;
+	if (ACHAN__FAULT_ALLOC(ACHAN__FP_STATE_SNAP_ALLOC)) return ACHAN_ENOMEM;
 	snap = malloc(offsetof(struct achan__snap, value) + st->elem_size);
 	if (achan__unlikely(snap == NULL))
 		return ACHAN_ENOMEM;
@@ -331,6 +333,7 @@ state_send(struct achan_state *st, const void *value)
 	}
 	/* Retire before waking: a woken owner may destroy the object, and
 	 * its rcu_barrier must find our call_rcu already queued. */
+	ACHAN__FAULT(ACHAN__FP_STATE_SEND_PUBLISHED, &st->obj);
 	if (cur != NULL)
 		state_retire(st, cur);
 	state_wake_if_waiting(st);
@@ -437,6 +440,7 @@ state_recv_poll(struct achan_state_recv_future *f,
 	int r;
 
 	while (w->_phase == ACHAN__PHASE_REGISTERED) {
+		ACHAN__FAULT(ACHAN__FP_STATE_RECV_REPOLL, w);
 		s = achan__waiter_settle(w);
 		if (s != ACHAN__W_QUEUED)
 			break;	/* woken (send or close): look afresh */
@@ -465,9 +469,11 @@ state_recv_poll(struct achan_state_recv_future *f,
 	if (r != ACHAN_EMPTY)
 		return achan__future_finish(w, &st->obj, r);
 
+	ACHAN__FAULT(ACHAN__FP_STATE_RECV_REGISTER, w);
 	sync_lock(&st->waitq.lock);
 	w->_waker = *waker;
 	achan__waitq_push(&st->waitq, w);
+	ACHAN__FAULT(ACHAN__FP_STATE_RECV_REGISTERED, w);
 	/* F2 (seq_cst fence): orders our nwaiting store before the re-load
 	 * (A2) in state_look; pairs with S1/D1 of a sender. */
 	sync_fence_sc();
@@ -483,6 +489,7 @@ state_recv_poll(struct achan_state_recv_future *f,
 	}
 	achan__future_registered(w, &st->obj);
 	sync_unlock(&st->waitq.lock);
+	ACHAN__FAULT(ACHAN__FP_STATE_RECV_PENDING, w);
 	return ACHAN_PENDING;
 }
 

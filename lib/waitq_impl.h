@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <stddef.h>
 
+#include "fault.h"
 #include "parker.h"
 #include "object.h"
 #include "waitq.h"
@@ -191,6 +192,7 @@ achan__wakelist_run(struct achan__wakelist *l)
 		waker = w->_waker;
 		outcome = sync_load(&w->_state, RELAXED) &
 		    ~(uint32_t)ACHAN__W_BUSY;
+		ACHAN__FAULT(ACHAN__FP_WAITQ_WAKE, w);
 		if (waker.wake == achan__parker_wake) {
 			/* A thread blocked in achan: end the handshake before
 			 * the futex syscall (see achan__parker_kick). */
@@ -292,6 +294,7 @@ achan__future_cancel(struct achan__waiter *w, struct achan__waitq *q,
 	if (w->_phase == ACHAN__PHASE_FRESH)
 		return achan__future_finish(w, o, ACHAN_CANCELLED);
 
+	ACHAN__FAULT(ACHAN__FP_WAITQ_CANCEL, w);
 	sync_lock(lock);
 	s = sync_load(&w->_state, RELAXED);
 	if (s == ACHAN__W_QUEUED) {
@@ -310,6 +313,7 @@ achan__future_cancel(struct achan__waiter *w, struct achan__waitq *q,
 	/* Woken but never acted on: pass the wakeup on so that abandoning
 	 * this future cannot strand the next one (SEMANTICS.md).  Modelled
 	 * in model/waitq_handon.pml (proctype receiver0). */
+	ACHAN__FAULT_IF(s == ACHAN__W_NOTIFIED && hand_on, ACHAN__FP_WAITQ_HANDON, w);
 	if (s == ACHAN__W_NOTIFIED && hand_on)
 		(void)achan__waitq_wake_one(q, lock, ACHAN__W_NOTIFIED);
 	achan__future_finish(w, o, ACHAN_CANCELLED);
