@@ -166,27 +166,61 @@ wake_receiver_if_waiting(struct achan_chan *ch)
 		    ACHAN__W_NOTIFIED);
 }
 
-/* Move values of the oldest waiting senders into the ring while it has room.
- * Modelled in model/chan_send_wakeup.pml (proctype receiver). */
-static inline void
-serve_senders(struct achan_chan *ch)
+/*
+ * Under sendq's lock: move values of the oldest waiting senders into the
+ * ring while it has room, claiming their futures DONE into *l.  `settled`
+ * also waits out a slot still being vacated by a receive (the helpers
+ * below need the exact answer; a receive serving after its own take does
+ * not: the receive vacating that slot serves after it).  Returns how many.
+ */
+static inline unsigned
+serve_senders_locked(struct achan_chan *ch, struct achan__wakelist *l,
+		int settled)
 {
-	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
 	struct achan__waiter *w;
 	unsigned moved = 0;
 
-	sync_lock(&ch->sendq.lock);
 	while ((w = achan__waitq_head(&ch->sendq)) != NULL &&
-	    achan__ring_push(&ch->ring, as_send(w)->_value) == ACHAN_OK) {
+	    (settled ? push_settled(ch, as_send(w)->_value) :
+	    achan__ring_push(&ch->ring, as_send(w)->_value)) == ACHAN_OK) {
 		achan__waitq_unlink(&ch->sendq, w);
-		achan__waiter_claim(&l, w, ACHAN__W_DONE);
+		achan__waiter_claim(l, w, ACHAN__W_DONE);
 		moved++;
 	}
+	return moved;
+}
+
+/* Move values of the oldest waiting senders into the ring while it has room.
+ * Modelled in model/chan_send_wakeup.pml (proctype receiver). */
+static inline void
+serve_senders(struct achan_chan *ch, int settled)
+{
+	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
+	unsigned moved;
+
+	sync_lock(&ch->sendq.lock);
+	moved = serve_senders_locked(ch, &l, settled);
 	sync_unlock(&ch->sendq.lock);
 	ACHAN__FAULT(ACHAN__FP_CHAN_SERVE, &ch->obj);
 	achan__wakelist_run(&l);
 	while (moved-- > 0)
 		wake_receiver_if_waiting(ch);
+}
+
+/*
+ * Room that a receive has freed belongs to the oldest waiting senders, but
+ * the receive hands it over only after its own take (serve_senders_if_
+ * waiting).  An operation that meets that window - senders waiting and room
+ * free - finishes the handover itself before it answers, so that what it
+ * answers is linearizable (lin/ caught the window: EMPTY, FULL, and a close
+ * failing a sender whose slot had been freed before it).  acquire: pairs
+ * with the lock release that published the registration.
+ */
+static inline int
+senders_owed_room(struct achan_chan *ch)
+{
+	return sync_load(&ch->sendq.nwaiting, ACQUIRE) != 0 &&
+	    achan__ring_has_room(&ch->ring);
 }
 
 /* After a pop (S2, R2): let the oldest waiting senders fill the room. */
@@ -195,7 +229,7 @@ serve_senders_if_waiting(struct achan_chan *ch)
 {
 	/* D2 (seq_cst load): after S2; pairs with F2 in send registration. */
 	if (achan__unlikely(sync_load(&ch->sendq.nwaiting, SEQ_CST) != 0))
-		serve_senders(ch);
+		serve_senders(ch, 0);
 }
 
 /* --- bounded: send ----------------------------------------------------------- */
@@ -209,8 +243,13 @@ bounded_try_send(struct achan_chan *ch, const void *value)
 	/* relaxed: a sender that registers concurrently is concurrent with us;
 	 * one registered before we started is seen (it wrote under a lock we
 	 * could not have skipped past... and if not seen, we linearize first). */
-	if (achan__unlikely(achan__waitq_nwaiting(&ch->sendq) != 0))
-		return achan__ring_is_closed(&ch->ring) ? ACHAN_CLOSED : ACHAN_FULL;
+	if (achan__unlikely(achan__waitq_nwaiting(&ch->sendq) != 0)) {
+		if (senders_owed_room(ch))
+			serve_senders(ch, 1);
+		if (achan__waitq_nwaiting(&ch->sendq) != 0)
+			return achan__ring_is_closed(&ch->ring) ?
+			    ACHAN_CLOSED : ACHAN_FULL;
+	}
 	/* A slot at the tail still being vacated by a receive that has
 	 * claimed it: wait those few instructions out.  Answering FULL there
 	 * would not be linearizable - the receive has taken its value, so
@@ -302,6 +341,10 @@ bounded_try_recv(struct achan_chan *ch, void *out)
 	 * it: EMPTY after a try_send returned OK).  Crossbeam waits too. */
 	int r = pop_settled(ch, out);
 
+	if (achan__unlikely(r == ACHAN_EMPTY) && senders_owed_room(ch)) {
+		serve_senders(ch, 1);
+		r = pop_settled(ch, out);
+	}
 	if (achan__likely(r == ACHAN_OK))
 		serve_senders_if_waiting(ch);
 	return r;
@@ -514,21 +557,29 @@ meet_receiver(struct achan_chan *ch, void *value, struct achan__wakelist *l)
 static inline int
 chan_close(struct achan_chan *ch)
 {
+	struct achan__wakelist served = ACHAN__WAKELIST_INIT;
 	struct achan__wakelist senders = ACHAN__WAKELIST_INIT;
 	struct achan__wakelist receivers = ACHAN__WAKELIST_INIT;
 	int newly;
 
-	newly = achan__ring_close(&ch->ring);
-	ACHAN__FAULT(ACHAN__FP_CHAN_CLOSE, &ch->obj);
 	/* Claim both queues before waking anyone: a woken owner may tear the
-	 * channel down as soon as its own future is done. */
+	 * channel down as soon as its own future is done.  Waiting senders
+	 * first get the room receives have freed before the close (see
+	 * senders_owed_room); C1 under the same lock, so no room can be
+	 * freed for them in between. */
 	sync_lock(send_lock(ch));
+	if (!unbuffered(ch))
+		(void)serve_senders_locked(ch, &served, 1);
+	newly = achan__ring_close(&ch->ring);
 	achan__waitq_claim_all(&ch->sendq, &senders, ACHAN__W_CLOSED);
 	sync_unlock(send_lock(ch));
+	ACHAN__FAULT(ACHAN__FP_CHAN_CLOSE, &ch->obj);
 	sync_lock(recv_lock(ch));
 	achan__waitq_claim_all(&ch->recvq, &receivers, ACHAN__W_CLOSED);
 	sync_unlock(recv_lock(ch));
+	achan__wakelist_run(&served);
 	achan__wakelist_run(&senders);
+	/* every receiver re-polls: it drains what was served, then CLOSED */
 	achan__wakelist_run(&receivers);
 	return newly ? ACHAN_NEWLY_CLOSED : ACHAN_ALREADY_CLOSED;
 }

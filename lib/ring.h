@@ -217,6 +217,29 @@ achan__ring_pop(struct achan__ring *r, void *out)
 	return achan__ring_take(r, out, NULL, NULL);
 }
 
+/*
+ * 1 if a push could claim a slot now, or could once a receive in flight
+ * vacates it: the slot at the tail is free, or its value has been taken
+ * (head moved past it).  0 if full or closed.  A snapshot, for the slow
+ * paths that hand freed room to waiting senders (chan_impl.h).
+ */
+static inline int
+achan__ring_has_room(const struct achan__ring *r)
+{
+	/* relaxed: a hint; the caller acts under a lock and re-checks */
+	uint64_t tail = sync_load(&r->tail, RELAXED);
+	uint64_t s;
+
+	if (tail & r->mark)
+		return 0;
+	/* acquire: as A1 in push */
+	s = sync_load(achan__ring_stamp(r, tail), ACQUIRE);
+	if (s == tail)
+		return 1;
+	return s + r->one_lap == tail + 1 &&
+	    sync_load(&r->head, RELAXED) + r->one_lap != tail;
+}
+
 /* Set the closed bit.  1 if this call set it. */
 static inline int
 achan__ring_close(struct achan__ring *r)

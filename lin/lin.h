@@ -263,8 +263,8 @@ struct lin_kind {
 	/*
 	 * Optional: what the library is known to do instead (a two-step
 	 * model).  A history the model rejects and `weak` accepts is counted
-	 * in weak_only and reported, not failed - unless $ACHAN_LIN_STRICT is
-	 * set to 1.  A history both reject is not linearizable in any sense
+	 * in weak_only and fails too, unless $ACHAN_LIN_STRICT is 0 (then
+	 * it is only reported).  A history both reject is not linearizable in any sense
 	 * we know, and fails.
 	 */
 	const struct lin_model *weak;
@@ -294,7 +294,7 @@ void lin_exec_main(struct lin_kind *k, int slot, struct lin_history *h,
 void lin_kind_run(struct lin_kind *k, unsigned long count, double min_seconds,
     unsigned long stop_after_bad);
 
-/* 1 if $ACHAN_LIN_STRICT is 1: weak_only histories fail too. */
+/* 0 if $ACHAN_LIN_STRICT is 0: weak_only histories are only reported. */
 int lin_strict(void);
 
 /* diag() the counts and timing of a finished kind. */

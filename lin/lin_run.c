@@ -418,7 +418,9 @@ lin_strict(void)
 {
 	const char *e = getenv("ACHAN_LIN_STRICT");
 
-	return e != NULL && strcmp(e, "1") == 0;
+	/* strict unless told otherwise: the library waits out the other
+	 * side's step in flight, so one point per operation must hold */
+	return e == NULL || strcmp(e, "0") != 0;
 }
 
 void
@@ -492,8 +494,8 @@ lin_kind_report(const struct lin_kind *k)
 	    k->max_steps, k->bad);
 	if (k->weak != NULL)
 		diag("  ... and %lu linearizable only as a %s%s", k->weak_only,
-		    k->weak->name, lin_strict() ? " (counted as not: "
-		    "ACHAN_LIN_STRICT=1)" : "");
+		    k->weak->name, lin_strict() ? " (counted as not)" :
+		    " (not failed: ACHAN_LIN_STRICT=0)");
 	for (int c = 0; c < LIN_NOPS; c++) {
 		size_t o = 0;
 		unsigned long tot = 0;
