@@ -94,7 +94,11 @@ achan_chan_stream_cancel(struct achan_chan_stream *s)
 	if (stream_state(s) != STREAM_WAITING)
 		return ACHAN_CANCELLED;
 	r = achan_chan_recv_cancel(&s->_f);
-	set_state(s, STREAM_IDLE);
+	/* EINVAL: called from the future's own wake; nothing was cancelled,
+	 * and the future is still registered - the stream keeps waiting
+	 * (fuzz/crashes/chan-stream-cancel-in-wake) */
+	if (r != ACHAN_EINVAL)
+		set_state(s, STREAM_IDLE);
 	return r;
 }
 
@@ -107,9 +111,13 @@ stream_wait(struct achan_chan_stream *s, const struct timespec *deadline)
 		return ACHAN_EINVAL;
 	if (stream_state(s) == STREAM_CLOSED)
 		return ACHAN_CLOSED;
-	if (stream_state(s) == STREAM_WAITING &&
-	    achan_chan_stream_cancel(s) == ACHAN_OK)
-		return ACHAN_OK;	/* the pending receive had its value */
+	if (stream_state(s) == STREAM_WAITING) {
+		r = achan_chan_stream_cancel(s);
+		if (r == ACHAN_OK)
+			return ACHAN_OK;  /* the pending receive had its value */
+		if (r == ACHAN_EINVAL)
+			return r;	/* from its own wake: must not block */
+	}
 	r = deadline != NULL ? achan_chan_recv_until(s->_ch, s->_out, deadline) :
 	    achan_chan_recv(s->_ch, s->_out);
 	if (r == ACHAN_CLOSED)

@@ -505,6 +505,43 @@ test_poll_then_blocking_next(size_t cap)
 
 /* --- 5. stream_cancel ---------------------------------------------------------- */
 
+static struct achan_chan_stream *self_stream;
+
+static void
+hook_cancel_own_stream(struct rec_waker *r)
+{
+	r->hook_rc = achan_chan_stream_cancel(self_stream);
+}
+
+/* A waker that cancels its own stream gets EINVAL, and the stream keeps
+ * waiting: its future stays registered, so the next poll finishes it and
+ * the channel can be destroyed (fuzz/crashes/chan-stream-cancel-in-wake). */
+static void
+test_cancel_in_own_wake(unsigned flags)
+{
+	const char *fl = flavour(flags);
+	struct achan_chan *ch = mk(1, flags);
+	struct achan_chan_stream s;
+	struct rec_waker w;
+	uint64_t out = 0, v = 21;
+
+	rec_init(&w, 1, NULL);
+	w.hook = hook_cancel_own_stream;
+	self_stream = &s;
+	achan_chan_stream_init(&s, ch, &out);
+	is_st(achan_chan_stream_poll(&s, &w.w), ACHAN_PENDING,
+	    "%s: cancel in own wake: pends", fl);
+	is_st(achan_chan_try_send(ch, &v), ACHAN_OK, "%s: a send wakes it", fl);
+	is_st(w.hook_rc, ACHAN_EINVAL,
+	    "%s: the cancel from inside its own wake: EINVAL", fl);
+	w.hook = NULL;
+	is_st(achan_chan_stream_poll(&s, &w.w), ACHAN_OK,
+	    "%s: the stream still waits: the next poll gets the value", fl);
+	is_u(out, 21, "%s: 21", fl);
+	is_st(achan_chan_destroy(ch), ACHAN_OK,
+	    "%s: no registration left behind: destroy OK", fl);
+}
+
 static void
 test_cancel_unbuffered(unsigned flags)
 {
@@ -800,6 +837,8 @@ main(void)
 	test_order_and_fused(0, 0);
 	test_order_and_fused(0, 1);
 	test_bad_deadline_keeps_stream();
+	test_cancel_in_own_wake(0);
+	test_cancel_in_own_wake(ACHAN_LOCAL);
 	test_order_and_fused(ACHAN_LOCAL, 0);
 	test_order_and_fused(ACHAN_LOCAL, 1);
 	test_fused_outlives_channel(0);
