@@ -94,5 +94,5 @@ for t in "$@"; do
 	echo "  FUZZLD   $bin"
 	"$cc" $cflags -fsanitize=fuzzer -o "$bin" \
 		"$srcdir/fuzz/fuzz_$t.c" "$srcdir/fuzz/harness.c" \
-		"$srcdir"/fuzz/ref_*.c "$lib" $libs
+		"$srcdir"/fuzz/ref*.c "$lib" $libs
 done

@@ -89,6 +89,13 @@ chan(void)
 
 /* --- comparing everything observable --------------------------------------- */
 
+/* A slot's code in the model's wake log: side << 8 | future. */
+static unsigned
+code_of(unsigned slot)
+{
+	return slot < NF ? slot : 1u << 8 | (slot - NF);
+}
+
 static void
 compare(void)
 {
@@ -103,6 +110,7 @@ compare(void)
 			fz_fail("recv future %u: woken %u times, model %u", i,
 			    fz_wakes[RSLOT(i)], S.m.recv[i].wakes);
 	}
+	fz_check_wake_order(code_of);
 	FZ_EQ_U(fz_dtor_n, S.m.dtor.n, "destructor calls");
 	for (i = 0; S.esz != 0 && i < fz_dtor_n; i++)
 		FZ_EQ_U(fz_dtor_log[i], S.m.dtor.v[i], "destructor value");

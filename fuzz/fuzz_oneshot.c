@@ -183,6 +183,12 @@ k_release(int rx, unsigned h)
 	    achan_oneshot_sender_release(&S.otx);
 }
 
+static unsigned
+code_of(unsigned slot)
+{
+	return slot;
+}
+
 /* --- comparing ------------------------------------------------------------------ */
 
 static void
@@ -195,6 +201,7 @@ compare(void)
 		if (fz_wakes[i] != S.m.fut[i].wakes)
 			fz_fail("recv future %u: woken %u times, model %u", i,
 			    fz_wakes[i], S.m.fut[i].wakes);
+	fz_check_wake_order(code_of);
 	FZ_EQ_U(fz_dtor_n, S.m.dtor.n, "destructor calls");
 	for (i = 0; S.esz != 0 && i < fz_dtor_n; i++)
 		FZ_EQ_U(fz_dtor_log[i], S.m.dtor.v[i], "destructor value");

@@ -130,6 +130,12 @@ pick_after(unsigned sel)
 	}
 }
 
+static unsigned
+code_of(unsigned slot)
+{
+	return slot;
+}
+
 /* --- comparing --------------------------------------------------------------- */
 
 static void
@@ -142,6 +148,7 @@ compare(void)
 		if (fz_wakes[i] != S.m.fut[i].wakes)
 			fz_fail("recv future %u: woken %u times, model %u", i,
 			    fz_wakes[i], S.m.fut[i].wakes);
+	fz_check_wake_order(code_of);
 	/* "the same bytes, whatever is sent meanwhile" */
 	for (i = 0; i < NB; i++)
 		if (S.bw[i].open)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "ref.h"
 
 /* --- trace and failure ------------------------------------------------------ */
 
@@ -150,6 +151,8 @@ fz_check_value(const void *buf, size_t esz, uint64_t v, const char *what)
 unsigned fz_wakes[FZ_SLOTS];
 unsigned fz_ready[FZ_READY_MAX];
 unsigned fz_ready_n;
+unsigned fz_woken[FZ_READY_MAX];
+unsigned fz_woken_n;
 static unsigned wake_gen[FZ_SLOTS];
 void (*fz_in_wake)(unsigned slot);
 
@@ -168,8 +171,36 @@ wake(void *arg)
 	fz_wakes[slot]++;
 	if (fz_ready_n < FZ_READY_MAX)
 		fz_ready[fz_ready_n++] = slot;
+	if (fz_woken_n < FZ_READY_MAX)
+		fz_woken[fz_woken_n++] = slot;
 	if (fz_in_wake != NULL)
 		fz_in_wake(slot);
+}
+
+void
+fz_check_wake_order(unsigned (*code_of)(unsigned slot))
+{
+	unsigned side, i, j, c;
+
+	for (side = 0; side < 2; side++) {
+		for (i = j = 0;; i++, j++) {
+			while (i < fz_woken_n && code_of(fz_woken[i]) >> 8 != side)
+				i++;
+			while (j < ref_woken.n && ref_woken.code[j] >> 8 != side)
+				j++;
+			if (i == fz_woken_n && j == ref_woken.n)
+				break;
+			if (i == fz_woken_n || j == ref_woken.n)
+				break;	/* the counts differ: compare() says so */
+			c = code_of(fz_woken[i]);
+			if (c != ref_woken.code[j])
+				fz_fail("wake order: side %u woke future %u where "
+				    "the model wakes %u first", side, c & 0xff,
+				    ref_woken.code[j] & 0xff);
+		}
+	}
+	fz_woken_n = 0;
+	ref_woken.n = 0;
 }
 
 struct achan_waker
@@ -204,6 +235,8 @@ fz_wakers_reset(void)
 	memset(fz_wakes, 0, sizeof(fz_wakes));
 	memset(wake_gen, 0, sizeof(wake_gen));
 	fz_ready_n = 0;
+	fz_woken_n = 0;
+	ref_woken.n = 0;
 	fz_in_wake = NULL;
 }
 

@@ -122,6 +122,19 @@ extern void (*fz_in_wake)(unsigned slot);
 extern unsigned fz_ready[FZ_READY_MAX];
 extern unsigned fz_ready_n;
 
+/* Every wake call, in order, since the target last compared them with the
+ * model's (fz_check_wake_order); reset by that. */
+extern unsigned fz_woken[FZ_READY_MAX];
+extern unsigned fz_woken_n;
+
+/*
+ * Compare the order of the wake calls with the model's (ref_woken, whose
+ * codes are side << 8 | future), side by side: within a side, waiters are
+ * woken oldest first; between sides the contract fixes no order.
+ * code_of maps a harness slot to its model code.  Resets both logs.
+ */
+void fz_check_wake_order(unsigned (*code_of)(unsigned slot));
+
 /* A new waker for slot (a new generation). */
 struct achan_waker fz_waker(unsigned slot);
 void fz_wakers_reset(void);

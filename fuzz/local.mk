@@ -21,7 +21,7 @@
 fuzz_targets = chan oneshot state
 
 fuzz_sources = \
-	fuzz/harness.c fuzz/harness.h fuzz/ref.h \
+	fuzz/harness.c fuzz/harness.h fuzz/ref.c fuzz/ref.h \
 	fuzz/ref_chan.c fuzz/ref_chan.h fuzz/fuzz_chan.c \
 	fuzz/ref_once.c fuzz/ref_once.h fuzz/fuzz_oneshot.c \
 	fuzz/ref_state.c fuzz/ref_state.h fuzz/fuzz_state.c

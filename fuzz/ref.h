@@ -39,6 +39,7 @@ enum ref_fst {
 
 struct ref_fut {
 	int st;
+	unsigned code;	/* who it is in the wake log: side << 8 | slot */
 	int result;	/* FINISHED: what poll answered, or ACHAN_CANCELLED */
 	uint64_t value;	/* send: the value; receive: the value it got */
 	uint64_t after;	/* state receive: the id it asked to be newer than */
@@ -52,12 +53,27 @@ ref_registered(const struct ref_fut *f)
 	    f->st == RF_DONE || f->st == RF_CLOSED;
 }
 
+/*
+ * The wake calls owed, in order (codes), since the harness last looked:
+ * waiters are served, and woken, oldest first.
+ */
+#define REF_WAKELOG_MAX 256
+
+struct ref_wakelog {
+	unsigned n;
+	unsigned code[REF_WAKELOG_MAX];
+};
+
+extern struct ref_wakelog ref_woken;
+
 /* Leave the queue with an outcome, and be woken once for it. */
 static inline void
 ref_wake(struct ref_fut *f, int outcome)
 {
 	f->st = outcome;
 	f->wakes++;
+	if (ref_woken.n < REF_WAKELOG_MAX)
+		ref_woken.code[ref_woken.n++] = f->code;
 }
 
 static inline int

@@ -207,6 +207,7 @@ ref_chan_send_poll(struct ref_chan *m, unsigned i, uint64_t v)
 	case RF_FREE:
 		f->value = v;
 		f->wakes = 0;
+		f->code = i;
 		r = send_attempt(m, i);
 		break;
 	case RF_QUEUED:
@@ -274,6 +275,7 @@ ref_chan_recv_poll(struct ref_chan *m, unsigned i, uint64_t *v)
 		return ACHAN_EINVAL;
 	case RF_FREE:
 		f->wakes = 0;
+		f->code = 1u << 8 | i;
 		r = recv_attempt(m, i);
 		break;
 	case RF_QUEUED:

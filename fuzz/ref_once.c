@@ -157,6 +157,7 @@ ref_once_poll(struct ref_once *m, unsigned i, uint64_t *v)
 		break;
 	case RF_FREE:
 		f->wakes = 0;
+		f->code = i;
 		break;
 	default:	/* NOTIFIED */
 		break;

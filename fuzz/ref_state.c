@@ -123,6 +123,7 @@ ref_state_poll(struct ref_state *m, unsigned i, uint64_t after, uint64_t *v,
 	case RF_FREE:
 		f->after = after;
 		f->wakes = 0;
+		f->code = i;
 		break;
 	case RF_QUEUED:
 		/* "Polling a registered future again looks again; if there
