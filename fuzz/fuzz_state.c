@@ -620,5 +620,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (fz_more(&in))
 		run_op(fz_byte(&in), &in);
 	teardown();
+	fz_end();
 	return 0;
 }

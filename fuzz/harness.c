@@ -45,14 +45,11 @@ fz_begin(void)
 	fz_inputs++;
 }
 
-void
-fz_fail(const char *fmt, ...)
+static void
+print_trace(void)
 {
 	uint64_t i = trace_n > TRACE_MAX ? trace_n - TRACE_MAX : 0;
-	va_list ap;
 
-	fprintf(stderr, "\nachan-fuzz: %s: DIVERGENCE after %llu operations "
-	    "of this input:\n", target_name, (unsigned long long)trace_n);
 	for (; i < trace_n; i++) {
 		const struct trace_ent *e = &trace[i % TRACE_MAX];
 
@@ -60,6 +57,30 @@ fz_fail(const char *fmt, ...)
 		    (unsigned long long)i, e->name, (unsigned long long)e->a,
 		    (unsigned long long)e->b);
 	}
+}
+
+void
+fz_end(void)
+{
+	static int env = -1;
+
+	if (env < 0)
+		env = getenv("ACHAN_FUZZ_TRACE") != NULL;
+	if (env) {
+		fprintf(stderr, "achan-fuzz: %s: input done after %llu "
+		    "operations:\n", target_name, (unsigned long long)trace_n);
+		print_trace();
+	}
+}
+
+void
+fz_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "\nachan-fuzz: %s: DIVERGENCE after %llu operations "
+	    "of this input:\n", target_name, (unsigned long long)trace_n);
+	print_trace();
 	fprintf(stderr, "achan-fuzz: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -254,6 +275,16 @@ fz_dtor(void *elem, void *arg)
 	if (fz_dtor_n >= FZ_DTOR_MAX)
 		fz_fail("more than %d destructor calls", FZ_DTOR_MAX);
 	fz_dtor_log[fz_dtor_n++] = fz_decode(elem, fz_dtor_esz, "destructor");
+}
+
+int
+fz_known_bugs(void)
+{
+	static int known = -1;
+
+	if (known < 0)
+		known = getenv("ACHAN_FUZZ_KNOWN_BUGS") != NULL;
+	return known;
 }
 
 struct timespec

@@ -55,6 +55,9 @@ void fz_op(const char *name, uint64_t a, uint64_t b);
 void fz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Start a new input: clears the trace. */
 void fz_begin(void);
+/* The input is done.  With ACHAN_FUZZ_TRACE set in the environment, print
+ * its operations (to replay a reproducer that leaks or hangs). */
+void fz_end(void);
 
 /* Compare a status with the model's; the message names the operation. */
 #define FZ_EQ_ST(real, model, what) do { \
@@ -103,7 +106,7 @@ size_t fz_elem_size(unsigned sel);
  * (a new generation); a wake must come from the latest one ("only the
  * latest waker fires").  fz_wakes[slot] counts the wake calls.
  */
-#define FZ_SLOTS 16
+#define FZ_SLOTS 18
 extern unsigned fz_wakes[FZ_SLOTS];
 
 /*
@@ -150,6 +153,10 @@ extern uint64_t fz_dtor_log[FZ_DTOR_MAX];
 extern unsigned fz_dtor_n;
 extern size_t fz_dtor_esz;
 void fz_dtor(void *elem, void *arg);
+
+/* 1 if ACHAN_FUZZ_KNOWN_BUGS is set: also run the checks that trip over
+ * library bugs found and not fixed yet (fuzz/crashes/README). */
+int fz_known_bugs(void);
 
 /* A deadline that has passed (for the _until calls). */
 struct timespec fz_past(void);

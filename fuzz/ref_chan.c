@@ -38,7 +38,9 @@ registered(const struct ref_chan *m)
 	unsigned i, n = 0;
 
 	for (i = 0; i < REF_CHAN_FUTS; i++)
-		n += ref_registered(&m->send[i]) + ref_registered(&m->recv[i]);
+		n += ref_registered(&m->send[i]);
+	for (i = 0; i < REF_CHAN_FUTS + REF_CHAN_STREAMS; i++)
+		n += ref_registered(&m->recv[i]);
 	return n;
 }
 
@@ -354,6 +356,76 @@ ref_chan_recv_cancel(struct ref_chan *m, unsigned i, uint64_t *v)
 
 	if (r == ACHAN_OK)
 		*v = m->recv[i].value;
+	return r;
+}
+
+/* --- streams ----------------------------------------------------------------------- */
+
+/* "yields values until the channel is closed and drained, then reports
+ * ACHAN_CLOSED on every later call (fused)" */
+int
+ref_chan_stream_poll(struct ref_chan *m, unsigned j, uint64_t *v)
+{
+	unsigned i = REF_CHAN_FUTS + j;
+	int r;
+
+	if (m->stream[j] == RS_CLOSED)
+		return ACHAN_CLOSED;
+	r = ref_chan_recv_poll(m, i, v);
+	if (r == ACHAN_PENDING) {
+		m->stream[j] = RS_WAITING;
+		return r;
+	}
+	/* a value: ready for the next one; CLOSED: fused */
+	m->stream[j] = r == ACHAN_CLOSED ? RS_CLOSED : RS_IDLE;
+	m->recv[i].st = RF_FREE;
+	return r;
+}
+
+/* "Cancel a pending receive: ACHAN_OK if a value had arrived first, else
+ * ACHAN_CANCELLED.  The stream stays usable" */
+int
+ref_chan_stream_cancel(struct ref_chan *m, unsigned j, uint64_t *v)
+{
+	unsigned i = REF_CHAN_FUTS + j;
+	int r;
+
+	if (m->stream[j] != RS_WAITING)
+		return ACHAN_CANCELLED;
+	r = ref_chan_recv_cancel(m, i, v);
+	m->stream[j] = RS_IDLE;
+	m->recv[i].st = RF_FREE;
+	return r;
+}
+
+int
+ref_chan_stream_next_waits(const struct ref_chan *m, unsigned j)
+{
+	if (m->stream[j] == RS_CLOSED)
+		return 0;
+	if (m->stream[j] == RS_WAITING &&
+	    m->recv[REF_CHAN_FUTS + j].st == RF_DONE)
+		return 0;
+	return !ref_chan_recv_ready(m);
+}
+
+/* "A receive left pending by stream_poll is cancelled first (a value it
+ * had already got is returned)" */
+int
+ref_chan_stream_next(struct ref_chan *m, unsigned j, uint64_t *v, int local)
+{
+	int r;
+
+	if (m->stream[j] == RS_CLOSED)
+		return ACHAN_CLOSED;
+	if (m->stream[j] == RS_WAITING &&
+	    ref_chan_stream_cancel(m, j, v) == ACHAN_OK)
+		return ACHAN_OK;
+	if (!ref_chan_recv_ready(m))
+		return local ? ACHAN_EDEADLK : ACHAN_TIMEDOUT;
+	r = ref_chan_try_recv(m, v);
+	if (r == ACHAN_CLOSED)
+		m->stream[j] = RS_CLOSED;
 	return r;
 }
 

@@ -12,6 +12,7 @@
 #include "ref.h"
 
 #define REF_CHAN_FUTS 8		/* futures per side */
+#define REF_CHAN_STREAMS 2	/* receive streams */
 #define REF_CHAN_MAXCAP 4
 #define REF_CHAN_HANDLES 4	/* handle variables per role */
 
@@ -22,7 +23,9 @@ struct ref_chan {
 	unsigned len;
 	struct ref_queue sendq, recvq;
 	struct ref_fut send[REF_CHAN_FUTS];
-	struct ref_fut recv[REF_CHAN_FUTS];
+	/* receive futures; the last REF_CHAN_STREAMS belong to the streams */
+	struct ref_fut recv[REF_CHAN_FUTS + REF_CHAN_STREAMS];
+	int stream[REF_CHAN_STREAMS];	/* RS_* */
 	struct ref_dtor dtor;
 	/* made as a pair: live handle variables per role */
 	int paired;
@@ -45,6 +48,19 @@ int ref_chan_recv_poll(struct ref_chan *m, unsigned i, uint64_t *v);
  * ACHAN_CANCELLED.  A FREE slot is a fresh future: ACHAN_CANCELLED. */
 int ref_chan_send_cancel(struct ref_chan *m, unsigned i);
 int ref_chan_recv_cancel(struct ref_chan *m, unsigned i, uint64_t *v);
+
+/*
+ * Receive streams (chan.h, "stream receive"): a receive future renewed after
+ * each value, fused once it answers ACHAN_CLOSED.  next is the blocking
+ * form; next_waits says whether it would have to wait (then it answers
+ * ACHAN_EDEADLK on a local channel, and its deadline twin ACHAN_TIMEDOUT).
+ */
+enum { RS_IDLE, RS_WAITING, RS_CLOSED };
+int ref_chan_stream_poll(struct ref_chan *m, unsigned j, uint64_t *v);
+int ref_chan_stream_cancel(struct ref_chan *m, unsigned j, uint64_t *v);
+int ref_chan_stream_next_waits(const struct ref_chan *m, unsigned j);
+int ref_chan_stream_next(struct ref_chan *m, unsigned j, uint64_t *v,
+		int local);
 
 int ref_chan_close(struct ref_chan *m);
 /* fini / destroy of an unpaired channel: ACHAN_EBUSY while futures are
