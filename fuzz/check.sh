@@ -78,14 +78,20 @@ for t in $targets; do
 			"$scratch" "$srcdir/fuzz/corpus/$t" > "$log.run" 2>&1
 		rc=$?
 		cat "$log.run" >> "$log"
+		# the count, also printed when a divergence aborts the run
 		line=$(grep "^achan-fuzz: $t: [0-9]* ops" "$log.run" | tail -n 1)
-		if [ "$rc" -ne 0 ] || [ -z "$line" ]; then
+		if [ -n "$line" ]; then
+			set -- $line
+			ops=$((ops + $3))
+			inputs=$((inputs + $6))
+		fi
+		if [ "$rc" -ne 0 ]; then
 			status=$rc
 			break
+		elif [ -z "$line" ]; then
+			status="0, no operation count"
+			break
 		fi
-		set -- $line
-		ops=$((ops + $3))
-		inputs=$((inputs + $6))
 	done
 	rm -f "$log.run"
 	secs=$(($(date +%s) - start))
@@ -100,8 +106,9 @@ for t in $targets; do
 		echo "not ok $n - $what: fewer than $want after ${max_seconds} s"
 		;;
 	*)
-		echo "not ok $n - $what: the fuzzer failed (exit $status); log in $log"
-		grep -A 40 'DIVERGENCE\|ERROR: \|runtime error' "$log" | head -n 60 |
+		echo "not ok $n - $what: the fuzzer failed (exit $status) - log in $log"
+		# the end of the trace, the divergence, the sanitizer's report
+		grep -B 25 -A 15 'ERROR: \|runtime error' "$log" | head -n 80 |
 			sed 's/^/# /'
 		ls fuzz/crash-"$t"-* 2>/dev/null | sed 's/^/# reproducer: /'
 		;;

@@ -45,6 +45,8 @@ fz_begin(void)
 	fz_inputs++;
 }
 
+static void report(void);
+
 static void
 print_trace(void)
 {
@@ -86,6 +88,7 @@ fz_fail(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n");
+	report();	/* the operations it took to find */
 	fflush(stderr);
 	abort();
 }
