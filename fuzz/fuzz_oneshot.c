@@ -12,7 +12,18 @@
  *                     memory, 2-3 a sender/receiver pair
  *           bits 4-5  element size (fz_elem_size: 8, 0, 24, 8)
  *
- *   op      low nibble: the operation (run_op); high nibble: its argument.
+ *   op      low nibble: the operation, high nibble: its argument
+ *            0 send                 8 destroy/fini while busy (EBUSY)
+ *            1 try_recv             9 bad arguments (EINVAL)
+ *            2 future poll         10 poll two futures
+ *            3 future cancel       11 poll, then send
+ *            4 close               12 send
+ *            5 blocking recv       13 future poll
+ *            6 clone a handle      14-15 poll the woken futures, in wake
+ *            7 release a handle          order
+ *           Future slots are 0..7.  A blocking receive is made where it
+ *           returns at once, or on a local object (EDEADLK); otherwise its
+ *           deadline twin with a past deadline (TIMEDOUT).
  */
 #include <stdio.h>
 #include <stdlib.h>

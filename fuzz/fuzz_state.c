@@ -14,7 +14,17 @@
  *           bit  5    start near the end of the id space (UINT64_MAX - 3),
  *                     through the library's test hook
  *
- *   op      low nibble: the operation (run_op); high nibble: its argument.
+ *   op      low nibble: the operation, high nibble: its argument
+ *            0 send                 8 clone a handle
+ *            1 try_recv (after)     9 release a handle
+ *            2 future poll (after) 10 destroy/fini while busy (EBUSY)
+ *            3 future cancel       11 bad arguments (EINVAL)
+ *            4 close               12 send
+ *            5 borrow (after)      13 future poll (after)
+ *            6 end a borrow        14 send, then try_recv (after)
+ *            7 blocking recv       15 poll the woken futures, in wake
+ *              (after)                  order
+ *           Future slots are 0..7, borrow slots 0..3.
  *   after   (for receives and borrows) 0, the current id, one less, one
  *           more, or UINT64_MAX (pick_after).
  *
