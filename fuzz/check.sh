@@ -3,25 +3,27 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 # Runs each libFuzzer target (built by fuzz/build.sh into fuzz/ of the build
-# directory) from its committed corpus, $srcdir/fuzz/corpus/TARGET, until it
-# has applied its share of ACHAN_FUZZ_OPS operations (default 10500000 in
-# all: chan 45%, oneshot 25%, state 30%) to the library and the reference
-# model, in runs of at most ACHAN_FUZZ_CHUNK seconds (default 10).  Each
+# directory) from its committed corpus, $srcdir/fuzz/corpus/TARGET, for
+# ACHAN_FUZZ_SECONDS (default 20), and on until it has applied its share of
+# ACHAN_FUZZ_OPS operations (default 10500000 in all: chan 45%, oneshot 25%,
+# state 30%) to the library and the reference model, in runs sized from the
+# rate so far (new inputs carry over from run to run).  Each
 # target reports its operation count at exit ("achan-fuzz: T: N ops in M
 # inputs").  A target that has not reached its share after
 # ACHAN_FUZZ_MAX_SECONDS (default 300) fails, and so does any divergence,
 # sanitizer report or crash: the log and the reproducer stay in fuzz/ of the
 # build directory (fuzz/check-TARGET.log, fuzz/crash-TARGET-*).
 #
-# One test per target, plus one for the total.  Without a clang that links
+# One test per target, plus one for the total.  ACHAN_FUZZ_TARGETS picks
+# some of the targets (fuzz/mutants.py).  Without a clang that links
 # -fsanitize=fuzzer (fuzz/no-libfuzzer says why) the whole test is skipped.
 set -u
 
 srcdir=${srcdir:-.}
 total_ops=${ACHAN_FUZZ_OPS:-10500000}
-chunk=${ACHAN_FUZZ_CHUNK:-10}
+min_seconds=${ACHAN_FUZZ_SECONDS:-20}
 max_seconds=${ACHAN_FUZZ_MAX_SECONDS:-300}
-targets="chan oneshot state"
+targets=${ACHAN_FUZZ_TARGETS:-chan oneshot state}
 
 for t in $targets; do
 	if [ ! -x "fuzz/fuzz_$t" ]; then
@@ -31,7 +33,9 @@ for t in $targets; do
 	fi
 done
 
-echo "1..4"
+ntests=1
+for t in $targets; do ntests=$((ntests + 1)); done
+echo "1..$ntests"
 
 share() {
 	case $1 in
@@ -53,9 +57,11 @@ flags_for() {
 
 n=0
 sum=0
+wanted=0
 for t in $targets; do
 	n=$((n + 1))
 	want=$(share "$t")
+	wanted=$((wanted + want))
 	scratch=fuzz/scratch-$t
 	log=fuzz/check-$t.log
 	rm -rf "$scratch"
@@ -65,11 +71,23 @@ for t in $targets; do
 	inputs=0
 	start=$(date +%s)
 	status=0
-	while [ "$ops" -lt "$want" ]; do
+	while :; do
 		elapsed=$(($(date +%s) - start))
+		if [ "$ops" -ge "$want" ] && [ "$elapsed" -ge "$min_seconds" ]; then
+			break
+		fi
 		if [ "$elapsed" -ge "$max_seconds" ]; then
 			status=timeout
 			break
+		fi
+		if [ "$elapsed" -lt "$min_seconds" ]; then
+			chunk=$((min_seconds - elapsed))
+		elif [ "$ops" -gt 0 ] && [ "$elapsed" -gt 0 ]; then
+			# the rest at the rate so far, plus one second
+			chunk=$(((want - ops) / (ops / elapsed + 1) + 1))
+			[ "$chunk" -le 20 ] || chunk=20
+		else
+			chunk=3
 		fi
 		# the committed corpus is read only; new inputs go to scratch
 		"fuzz/fuzz_$t" $(flags_for "$t") -max_total_time="$chunk" \
@@ -115,9 +133,10 @@ for t in $targets; do
 	esac
 done
 
-if [ "$sum" -ge "$total_ops" ]; then
-	echo "ok 4 - $sum operations in all (at least $total_ops)"
+n=$((n + 1))
+if [ "$sum" -ge "$wanted" ]; then
+	echo "ok $n - $sum operations in all (at least $wanted)"
 else
-	echo "not ok 4 - $sum operations in all, fewer than $total_ops"
+	echo "not ok $n - $sum operations in all, fewer than $wanted"
 fi
 exit 0

@@ -7,10 +7,10 @@
 # For each mutant below: copy lib/, include/ and fuzz/ to a scratch
 # directory, plant one bug in the copy (the source tree is never touched),
 # build the fuzz targets there (fuzz/build.sh) and run the bounded campaign
-# of `make check` (fuzz/check.sh) on them.  A mutant is caught when a target
-# reports a divergence or a sanitizer error; the table gives the target and
-# the operations it took (all targets' operations counted up to the
-# failure).  Needs clang with libFuzzer and pkg-config (ck, liburcu-bp).
+# of `make check` (fuzz/check.sh) on them - with the targets that use the
+# mutated file.  A mutant is caught when a target reports a divergence or a
+# sanitizer error; the table gives the target and the operations it had
+# applied (from its committed corpus on) when it found the bug.  Needs clang with libFuzzer and pkg-config (ck, liburcu-bp).
 # ACHAN_FUZZ_OPS (default 10500000) sizes each campaign, as in make check.
 import os
 import re
@@ -134,7 +134,7 @@ def pkg(flag, mod):
                           text=True, check=True).stdout.strip()
 
 
-def run(name, what, path, old, new, top, env):
+def run(name, what, path, old, new, targets, top, env):
     work = tempfile.mkdtemp(prefix="achan-mutant-")
     try:
         for sub in ("lib", "include", "fuzz"):
@@ -154,7 +154,7 @@ def run(name, what, path, old, new, top, env):
         if b.returncode != 0 or not os.path.exists(
                 os.path.join(build, "fuzz/fuzz_chan")):
             return "does not build", b.stderr[-2000:]
-        env2 = dict(env, srcdir=work)
+        env2 = dict(env, srcdir=work, ACHAN_FUZZ_TARGETS=targets)
         c = subprocess.run(["sh", os.path.join(work, "fuzz/check.sh")],
                            cwd=build, env=env2, capture_output=True,
                            text=True)
@@ -166,6 +166,7 @@ def run(name, what, path, old, new, top, env):
                 continue
             total += int(m.group(3))
             if m.group(1):
+                mine = int(m.group(3))
                 why = ""
                 for l2 in out.splitlines():
                     if l2.startswith("# achan-fuzz: ") and \
@@ -177,9 +178,9 @@ def run(name, what, path, old, new, top, env):
                             "runtime error" in l2:
                         why = l2.lstrip("# ")
                         break
-                return ("CAUGHT by %s after %d operations" %
-                        (m.group(2), total), why)
-        return "not caught in %d operations" % total, ""
+                return ("CAUGHT by fuzz_%s after %d of its operations" %
+                        (m.group(2), mine), why)
+        return "not caught in %d operations (%s)" % (total, targets), ""
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -197,7 +198,12 @@ def main():
     for name, what, path, old, new in MUTANTS:
         if want and name not in want:
             continue
-        verdict, why = run(name, what, path, old, new, top, env)
+        # the targets that use the mutated file (all, for shared code)
+        targets = {"lib/chan_impl.h": "chan", "lib/chan.c": "chan",
+                   "lib/oneshot_impl.h": "oneshot",
+                   "lib/state_impl.h": "state"}.get(path,
+                                                     "chan oneshot state")
+        verdict, why = run(name, what, path, old, new, targets, top, env)
         print("%-32s %s" % (name, verdict))
         print("%-32s   (%s)" % ("", what))
         if why:
