@@ -12,7 +12,7 @@
 # alone (sources, this script and the flags are compared).
 #
 # The compiler is $FUZZ_CLANG, else $CLANG, else clang-14, else clang.  If
-# none of them links a -fsanitize=fuzzer program, nothing is built, the
+# it does not link a -fsanitize=fuzzer program, nothing is built, the
 # reason goes to fuzz/no-libfuzzer, and the script exits 0: the bounded
 # check then reports SKIP.
 #
@@ -32,14 +32,15 @@ skip() {
 	exit 0
 }
 
+# A compiler named by the caller is the only candidate.
 cc=
-for c in ${FUZZ_CLANG:-} ${CLANG:-} clang-14 clang; do
+for c in ${FUZZ_CLANG:-${CLANG:-clang-14 clang}}; do
 	if command -v "$c" >/dev/null 2>&1; then
 		cc=$c
 		break
 	fi
 done
-[ -n "$cc" ] || skip "no clang (set FUZZ_CLANG)"
+[ -n "$cc" ] || skip "no ${FUZZ_CLANG:-${CLANG:-clang-14 or clang}} (set FUZZ_CLANG)"
 
 # Does it link a libFuzzer program (libclang-rt-*-dev installed)?
 probe=$out/obj/probe

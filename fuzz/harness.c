@@ -107,6 +107,22 @@ report(void)
 	    (unsigned long long)fz_inputs);
 }
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FZ_ASAN 1
+void __asan_set_error_report_callback(void (*callback)(const char *));
+
+/* An AddressSanitizer report ends the process without exit handlers: say
+ * how many operations it took (libFuzzer keeps the death callback). */
+static void
+asan_report(const char *text)
+{
+	(void)text;
+	report();
+}
+#endif
+#endif
+
 void
 fz_setup(const char *name)
 {
@@ -117,6 +133,9 @@ fz_setup(const char *name)
 	done = 1;
 	target_name = name;
 	atexit(report);
+#ifdef FZ_ASAN
+	__asan_set_error_report_callback(asan_report);
+#endif
 }
 
 /* --- values ------------------------------------------------------------------ */
