@@ -26,8 +26,8 @@ fuzz_sources = \
 	fuzz/ref_once.c fuzz/ref_once.h fuzz/fuzz_oneshot.c \
 	fuzz/ref_state.c fuzz/ref_state.h fuzz/fuzz_state.c
 
-EXTRA_DIST += $(fuzz_sources) fuzz/build.sh fuzz/check.sh fuzz/mutants.py fuzz/README \
-	fuzz/corpus fuzz/crashes
+EXTRA_DIST += $(fuzz_sources) fuzz/build.sh fuzz/check.sh fuzz/mutants.py \
+	fuzz/README fuzz/corpus fuzz/crashes
 
 # The test is a copy of fuzz/check.sh made in the build directory after the
 # targets are built (or fuzz/no-libfuzzer says why not, and it skips).
