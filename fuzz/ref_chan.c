@@ -1,0 +1,507 @@
+/*
+ * fuzz/ref_chan.c - reference model of the bounded and unbuffered channel
+ * (ref_chan.h).  Each rule cites the line of SEMANTICS.md it implements.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <string.h>
+
+#include "ref_chan.h"
+
+void
+ref_chan_init(struct ref_chan *m, unsigned cap, int paired)
+{
+	memset(m, 0, sizeof(*m));
+	m->cap = cap;
+	m->paired = paired;
+	if (paired) {
+		/* "A channel made as a pair starts with one sender and one
+		 * receiver handle" */
+		m->tx[0] = 1;
+		m->rx[0] = 1;
+	}
+}
+
+static unsigned
+live(const int *h)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < REF_CHAN_HANDLES; i++)
+		n += h[i] != 0;
+	return n;
+}
+
+static unsigned
+registered(const struct ref_chan *m)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < REF_CHAN_FUTS; i++)
+		n += ref_registered(&m->send[i]);
+	for (i = 0; i < REF_CHAN_FUTS + REF_CHAN_STREAMS; i++)
+		n += ref_registered(&m->recv[i]);
+	return n;
+}
+
+/* "Memory is freed when the last handle and the last future are gone." */
+static void
+check_free(struct ref_chan *m)
+{
+	if (m->paired && !m->freed && live(m->tx) == 0 && live(m->rx) == 0 &&
+	    registered(m) == 0)
+		m->freed = 1;
+}
+
+int
+ref_chan_usable(const struct ref_chan *m)
+{
+	return !m->paired || live(m->tx) + live(m->rx) > 0;
+}
+
+/* --- the buffer ------------------------------------------------------------ */
+
+/* "room in the buffer -> stored, and the oldest waiting receiver (if any) is
+ * woken" - a wake is a hint ("Receiver wakeups are hints"). */
+static void
+store(struct ref_chan *m, uint64_t v)
+{
+	m->buf[m->len++] = v;
+	if (m->recvq.n > 0)
+		ref_wake(&m->recv[ref_q_pop(&m->recvq)], RF_NOTIFIED);
+}
+
+/* "a slot freed by a receive goes to the oldest waiting sender - its value
+ * moves into the buffer and its future completes (it is woken only to learn
+ * so)" */
+static void
+serve_senders(struct ref_chan *m)
+{
+	while (m->sendq.n > 0 && m->len < m->cap) {
+		unsigned s = ref_q_pop(&m->sendq);
+
+		ref_wake(&m->send[s], RF_DONE);
+		store(m, m->send[s].value);
+	}
+}
+
+static uint64_t
+take(struct ref_chan *m)
+{
+	uint64_t v = m->buf[0];
+
+	memmove(m->buf, m->buf + 1, (m->len - 1) * sizeof(m->buf[0]));
+	m->len--;
+	serve_senders(m);
+	return v;
+}
+
+/* Unbuffered: "a waiting receiver completes when a sender copies a value into
+ * the receiver's future" */
+static void
+hand_to_receiver(struct ref_chan *m, uint64_t v)
+{
+	unsigned r = ref_q_pop(&m->recvq);
+
+	m->recv[r].value = v;
+	ref_wake(&m->recv[r], RF_DONE);
+}
+
+/* Unbuffered: "A waiting sender completes when a receiver copies the value out
+ * of the sender's future" */
+static uint64_t
+take_from_sender(struct ref_chan *m)
+{
+	unsigned s = ref_q_pop(&m->sendq);
+
+	ref_wake(&m->send[s], RF_DONE);
+	return m->send[s].value;
+}
+
+/* --- non-waiting operations ---------------------------------------------------- */
+
+int
+ref_chan_try_send(struct ref_chan *m, uint64_t v)
+{
+	if (m->closed)
+		return ACHAN_CLOSED;
+	if (m->cap == 0) {
+		/* "try_send succeeds if a receiver is waiting at that moment
+		 * ... else ACHAN_FULL" */
+		if (m->recvq.n == 0)
+			return ACHAN_FULL;
+		hand_to_receiver(m, v);
+		return ACHAN_OK;
+	}
+	/* "try_send answers ACHAN_FULL while older senders wait" */
+	if (m->sendq.n > 0 || m->len == m->cap)
+		return ACHAN_FULL;
+	store(m, v);
+	return ACHAN_OK;
+}
+
+int
+ref_chan_try_recv(struct ref_chan *m, uint64_t *v)
+{
+	int r = ACHAN_OK;
+
+	/* "receive order: a buffered value, else a waiting sender's value,
+	 * else ACHAN_CLOSED if closed" */
+	if (m->len > 0)
+		*v = take(m);
+	else if (m->cap == 0 && m->sendq.n > 0)
+		*v = take_from_sender(m);
+	else
+		r = m->closed ? ACHAN_CLOSED : ACHAN_EMPTY;
+	check_free(m);
+	return r;
+}
+
+int
+ref_chan_send_ready(const struct ref_chan *m)
+{
+	if (m->closed)
+		return 1;
+	if (m->cap == 0)
+		return m->recvq.n > 0;
+	return m->sendq.n == 0 && m->len < m->cap;
+}
+
+int
+ref_chan_recv_ready(const struct ref_chan *m)
+{
+	return m->len > 0 || (m->cap == 0 && m->sendq.n > 0) || m->closed;
+}
+
+/* --- futures -------------------------------------------------------------------- */
+
+/* A send attempted from scratch: complete, or register at the back. */
+static int
+send_attempt(struct ref_chan *m, unsigned i)
+{
+	struct ref_fut *f = &m->send[i];
+
+	if (m->closed)
+		return ref_finish(f, ACHAN_CLOSED);
+	if (m->cap == 0 && m->recvq.n > 0) {
+		hand_to_receiver(m, f->value);
+		return ref_finish(f, ACHAN_OK);
+	}
+	if (m->cap > 0 && m->sendq.n == 0 && m->len < m->cap) {
+		store(m, f->value);
+		return ref_finish(f, ACHAN_OK);
+	}
+	f->st = RF_QUEUED;
+	ref_q_push(&m->sendq, i);
+	return ACHAN_PENDING;
+}
+
+int
+ref_chan_send_poll(struct ref_chan *m, unsigned i, uint64_t v)
+{
+	struct ref_fut *f = &m->send[i];
+	int r;
+
+	switch (f->st) {
+	case RF_FINISHED:
+		/* "poll after ACHAN_OK/ACHAN_CLOSED is ... ACHAN_EINVAL" */
+		return ACHAN_EINVAL;
+	case RF_FREE:
+		f->value = v;
+		f->wakes = 0;
+		f->code = i;
+		r = send_attempt(m, i);
+		break;
+	case RF_QUEUED:
+		/* "Polling a registered future again re-attempts the
+		 * operation; if it still cannot complete, the future keeps
+		 * its place in the queue" - and senders are not overtaken:
+		 * only the oldest may take room. */
+		if (m->cap > 0 && m->sendq.slot[0] == i && m->len < m->cap) {
+			ref_q_remove(&m->sendq, i);
+			store(m, f->value);
+			r = ref_finish(f, ACHAN_OK);
+		} else if (m->cap == 0 && m->recvq.n > 0) {
+			ref_q_remove(&m->sendq, i);
+			hand_to_receiver(m, f->value);
+			r = ref_finish(f, ACHAN_OK);
+		} else {
+			r = ACHAN_PENDING;
+		}
+		break;
+	case RF_DONE:
+		r = ref_finish(f, ACHAN_OK);
+		break;
+	case RF_CLOSED:
+		r = ref_finish(f, ACHAN_CLOSED);
+		break;
+	default:	/* RF_NOTIFIED: a hint - try again from scratch */
+		r = send_attempt(m, i);
+		break;
+	}
+	check_free(m);
+	return r;
+}
+
+/* A receive attempted from scratch: complete, or register at the back. */
+static int
+recv_attempt(struct ref_chan *m, unsigned i)
+{
+	struct ref_fut *f = &m->recv[i];
+
+	if (m->len > 0) {
+		f->value = take(m);
+		return ref_finish(f, ACHAN_OK);
+	}
+	if (m->cap == 0 && m->sendq.n > 0) {
+		f->value = take_from_sender(m);
+		return ref_finish(f, ACHAN_OK);
+	}
+	if (m->closed)
+		return ref_finish(f, ACHAN_CLOSED);
+	/* "a woken receiver may find the value already taken by a newcomer;
+	 * it then waits again at the back of the queue" */
+	f->st = RF_QUEUED;
+	ref_q_push(&m->recvq, i);
+	return ACHAN_PENDING;
+}
+
+int
+ref_chan_recv_poll(struct ref_chan *m, unsigned i, uint64_t *v)
+{
+	struct ref_fut *f = &m->recv[i];
+	int r;
+
+	switch (f->st) {
+	case RF_FINISHED:
+		return ACHAN_EINVAL;
+	case RF_FREE:
+		f->wakes = 0;
+		f->code = 1u << 8 | i;
+		r = recv_attempt(m, i);
+		break;
+	case RF_QUEUED:
+		/* re-attempt; if it cannot complete, keep the place */
+		if (m->len > 0 || (m->cap == 0 && m->sendq.n > 0)) {
+			ref_q_remove(&m->recvq, i);
+			r = recv_attempt(m, i);
+		} else {
+			r = ACHAN_PENDING;
+		}
+		break;
+	case RF_DONE:
+		/* "A future completed this way answers ACHAN_OK on its next
+		 * poll" */
+		r = ref_finish(f, ACHAN_OK);
+		break;
+	default:
+		/* NOTIFIED (a hint) or CLOSED ("receivers keep draining
+		 * everything buffered ... then get ACHAN_CLOSED"): look
+		 * again from scratch */
+		r = recv_attempt(m, i);
+		break;
+	}
+	if (r == ACHAN_OK)
+		*v = f->value;
+	check_free(m);
+	return r;
+}
+
+/*
+ * "cancel tells the caller whether the operation had already completed";
+ * "cancelling one that was woken but not yet polled hands the wakeup to the
+ * next-oldest receiver.  The same holds for senders waiting for room."
+ */
+static int
+cancel(struct ref_chan *m, struct ref_fut *f, unsigned i, struct ref_queue *q,
+		struct ref_fut *side)
+{
+	int r;
+
+	switch (f->st) {
+	case RF_FREE:
+		return ACHAN_CANCELLED;
+	case RF_FINISHED:
+		return f->result == ACHAN_OK ? ACHAN_OK : ACHAN_CANCELLED;
+	case RF_QUEUED:
+		ref_q_remove(q, i);
+		r = ref_finish(f, ACHAN_CANCELLED);
+		break;
+	case RF_DONE:
+		r = ref_finish(f, ACHAN_OK);
+		break;
+	case RF_NOTIFIED:
+		if (q->n > 0)
+			ref_wake(&side[ref_q_pop(q)], RF_NOTIFIED);
+		r = ref_finish(f, ACHAN_CANCELLED);
+		break;
+	default:	/* RF_CLOSED */
+		r = ref_finish(f, ACHAN_CANCELLED);
+		break;
+	}
+	check_free(m);
+	return r;
+}
+
+int
+ref_chan_send_cancel(struct ref_chan *m, unsigned i)
+{
+	return cancel(m, &m->send[i], i, &m->sendq, m->send);
+}
+
+int
+ref_chan_recv_cancel(struct ref_chan *m, unsigned i, uint64_t *v)
+{
+	int r = cancel(m, &m->recv[i], i, &m->recvq, m->recv);
+
+	if (r == ACHAN_OK)
+		*v = m->recv[i].value;
+	return r;
+}
+
+/* --- streams ----------------------------------------------------------------------- */
+
+/* "yields values until the channel is closed and drained, then reports
+ * ACHAN_CLOSED on every later call (fused)" */
+int
+ref_chan_stream_poll(struct ref_chan *m, unsigned j, uint64_t *v)
+{
+	unsigned i = REF_CHAN_FUTS + j;
+	int r;
+
+	if (m->stream[j] == RS_CLOSED)
+		return ACHAN_CLOSED;
+	r = ref_chan_recv_poll(m, i, v);
+	if (r == ACHAN_PENDING) {
+		m->stream[j] = RS_WAITING;
+		return r;
+	}
+	/* a value: ready for the next one; CLOSED: fused */
+	m->stream[j] = r == ACHAN_CLOSED ? RS_CLOSED : RS_IDLE;
+	m->recv[i].st = RF_FREE;
+	return r;
+}
+
+/* "Cancel a pending receive: ACHAN_OK if a value had arrived first, else
+ * ACHAN_CANCELLED.  The stream stays usable" */
+int
+ref_chan_stream_cancel(struct ref_chan *m, unsigned j, uint64_t *v)
+{
+	unsigned i = REF_CHAN_FUTS + j;
+	int r;
+
+	if (m->stream[j] != RS_WAITING)
+		return ACHAN_CANCELLED;
+	r = ref_chan_recv_cancel(m, i, v);
+	m->stream[j] = RS_IDLE;
+	m->recv[i].st = RF_FREE;
+	return r;
+}
+
+int
+ref_chan_stream_next_waits(const struct ref_chan *m, unsigned j)
+{
+	if (m->stream[j] == RS_CLOSED)
+		return 0;
+	if (m->stream[j] == RS_WAITING &&
+	    m->recv[REF_CHAN_FUTS + j].st == RF_DONE)
+		return 0;
+	return !ref_chan_recv_ready(m);
+}
+
+/* "A receive left pending by stream_poll is cancelled first (a value it
+ * had already got is returned)" */
+int
+ref_chan_stream_next(struct ref_chan *m, unsigned j, uint64_t *v, int local)
+{
+	int r;
+
+	if (m->stream[j] == RS_CLOSED)
+		return ACHAN_CLOSED;
+	if (m->stream[j] == RS_WAITING &&
+	    ref_chan_stream_cancel(m, j, v) == ACHAN_OK)
+		return ACHAN_OK;
+	if (!ref_chan_recv_ready(m))
+		return local ? ACHAN_EDEADLK : ACHAN_TIMEDOUT;
+	r = ref_chan_try_recv(m, v);
+	if (r == ACHAN_CLOSED)
+		m->stream[j] = RS_CLOSED;
+	return r;
+}
+
+/* --- close, destroy, handles ------------------------------------------------------ */
+
+int
+ref_chan_close(struct ref_chan *m)
+{
+	/* "close is idempotent; it returns ACHAN_NEWLY_CLOSED the first time
+	 * and ACHAN_ALREADY_CLOSED after.  It wakes every waiter of both
+	 * sides"; "pending sends fail" */
+	int newly = !m->closed;
+
+	m->closed = 1;
+	while (m->sendq.n > 0)
+		ref_wake(&m->send[ref_q_pop(&m->sendq)], RF_CLOSED);
+	while (m->recvq.n > 0)
+		ref_wake(&m->recv[ref_q_pop(&m->recvq)], RF_CLOSED);
+	return newly ? ACHAN_NEWLY_CLOSED : ACHAN_ALREADY_CLOSED;
+}
+
+static void
+discard(struct ref_chan *m)
+{
+	unsigned i;
+
+	for (i = 0; i < m->len; i++)
+		ref_dtor(&m->dtor, m->buf[i]);
+	m->len = 0;
+}
+
+int
+ref_chan_busy(const struct ref_chan *m)
+{
+	return registered(m) > 0;
+}
+
+int
+ref_chan_destroy(struct ref_chan *m)
+{
+	/* "Destroying an object while futures are still registered on it
+	 * returns ACHAN_EBUSY and frees nothing"; the destructor frees items
+	 * left inside */
+	if (registered(m) > 0)
+		return ACHAN_EBUSY;
+	discard(m);
+	return ACHAN_OK;
+}
+
+int
+ref_chan_clone(struct ref_chan *m, int rx, unsigned from, unsigned to)
+{
+	int *h = rx ? m->rx : m->tx;
+
+	if (!h[from])
+		return ACHAN_EINVAL;
+	h[to] = 1;
+	return ACHAN_OK;
+}
+
+int
+ref_chan_release(struct ref_chan *m, int rx, unsigned hv)
+{
+	int *h = rx ? m->rx : m->tx;
+
+	if (!h[hv])
+		return ACHAN_EINVAL;
+	h[hv] = 0;
+	if (live(h) == 0) {
+		/* "Releasing the last sender closes the channel"; "Releasing
+		 * the last receiver closes the channel and discards what is
+		 * buffered (running the element destructor)" */
+		(void)ref_chan_close(m);
+		if (rx)
+			discard(m);
+	}
+	check_free(m);
+	return ACHAN_OK;
+}
