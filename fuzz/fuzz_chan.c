@@ -427,15 +427,13 @@ in_wake(unsigned slot)
 			    slot - SSLOT(0));
 		FZ_EQ_ST(achan_chan_stream_poll(&st->s, &w), ACHAN_EINVAL,
 		    "stream poll from its own wake");
-		/* Open library bug (fuzz/crashes/chan-stream-cancel-in-wake):
-		 * the cancel answers EINVAL but forgets the pending receive,
-		 * so the next poll re-initialises a registered future and its
-		 * registration is never counted off.  Checked only with
-		 * ACHAN_FUZZ_KNOWN_BUGS set, until lib/chan_stream.c is
-		 * fixed. */
-		if (fz_known_bugs())
-			FZ_EQ_ST(achan_chan_stream_cancel(&st->s), ACHAN_EINVAL,
-			    "stream cancel from its own wake");
+		/* Found here (fuzz/crashes/chan-stream-cancel-in-wake): the
+		 * cancel answered EINVAL but forgot the pending receive, so
+		 * the next poll re-initialised a registered future whose
+		 * registration was never counted off.  Fixed: the stream
+		 * keeps waiting. */
+		FZ_EQ_ST(achan_chan_stream_cancel(&st->s), ACHAN_EINVAL,
+		    "stream cancel from its own wake");
 		return;
 	}
 	if (slot < NF ? S.sf[slot] == NULL : S.rf[slot - NF] == NULL)

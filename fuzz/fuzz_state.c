@@ -499,10 +499,18 @@ bad_args(unsigned arg)
 	    "recv_until(bad timespec)");
 	FZ_EQ_ST(achan_state_recv_until(st, 0, buf, NULL, NULL), ACHAN_EINVAL,
 	    "recv_until(NULL)");
-	if (S.esz != 0) {
+	if (S.esz != 0)
 		FZ_EQ_ST(achan_state_send(st, NULL), ACHAN_EINVAL, "send(NULL)");
-		FZ_EQ_ST(achan_state_try_recv(st, 0, NULL, NULL), ACHAN_EINVAL,
-		    "try_recv(NULL)");
+	{
+		/* a NULL out only looks: the model's look, nothing copied */
+		uint64_t v, id = 0, mid = 0;
+		int want = ref_state_look(&S.m, 0, &v, &mid);
+
+		FZ_EQ_ST(achan_state_try_recv(st, 0, NULL, &id), want,
+		    "try_recv(NULL out): looks only");
+		if (want == ACHAN_OK && id != mid)
+			fz_fail("try_recv(NULL out): id %llu, model %llu",
+			    (unsigned long long)id, (unsigned long long)mid);
 	}
 	FZ_EQ_ST(achan_state_borrow(NULL, 0, &b, &p, NULL), ACHAN_EINVAL,
 	    "borrow(NULL)");
