@@ -234,6 +234,14 @@ senders_owed_room(struct achan_chan *ch)
 	    achan__ring_has_room(&ch->ring);
 }
 
+/* Out of line: it runs only while senders wait, and inlined it would push
+ * the fast paths that test for it out of line themselves. */
+static achan__noinline void
+hand_over_owed_room(struct achan_chan *ch)
+{
+	serve_senders(ch, 1);
+}
+
 /* After a pop (S2, R2): let the oldest waiting senders fill the room. */
 static inline void
 serve_senders_if_waiting(struct achan_chan *ch)
@@ -255,7 +263,7 @@ serve_senders_if_waiting(struct achan_chan *ch)
  * passes 0 and sees FULL: waiting right behind the other side, reading the
  * line it is writing, made 1x1 streams up to three times slower.
  */
-static inline int
+static achan__always_inline int
 bounded_send_attempt(struct achan_chan *ch, const void *value, int settle)
 {
 	int r;
@@ -265,7 +273,7 @@ bounded_send_attempt(struct achan_chan *ch, const void *value, int settle)
 	 * could not have skipped past... and if not seen, we linearize first). */
 	if (achan__unlikely(achan__waitq_nwaiting(&ch->sendq) != 0)) {
 		if (senders_owed_room(ch))
-			serve_senders(ch, 1);
+			hand_over_owed_room(ch);
 		if (achan__waitq_nwaiting(&ch->sendq) != 0)
 			return achan__ring_is_closed(&ch->ring) ?
 			    ACHAN_CLOSED : ACHAN_FULL;
@@ -361,7 +369,7 @@ bounded_send_poll(struct achan_chan_send_future *f,
  * have returned (lin/ caught it: EMPTY after a try_send returned OK).  A
  * caller that will just try again passes 0 (see bounded_send_attempt).
  */
-static inline int
+static achan__always_inline int
 bounded_recv_attempt(struct achan_chan *ch, void *out, int settle)
 {
 	int r = settle ? pop_settled(ch, out) : achan__ring_pop(&ch->ring, out);
@@ -369,7 +377,7 @@ bounded_recv_attempt(struct achan_chan *ch, void *out, int settle)
 	if (r == ACHAN__RING_INFLIGHT)
 		return ACHAN_EMPTY;
 	if (achan__unlikely(r == ACHAN_EMPTY) && senders_owed_room(ch)) {
-		serve_senders(ch, 1);
+		hand_over_owed_room(ch);
 		r = pop_settled(ch, out);
 	}
 	if (achan__likely(r == ACHAN_OK))
@@ -736,7 +744,7 @@ recv_cancel_fn(void *f)
 	return chan_recv_cancel(f);
 }
 
-static inline int
+static achan__always_inline int
 chan_send_wait(struct achan_chan *ch, const void *value,
 		const struct timespec *deadline)
 {
@@ -759,7 +767,7 @@ chan_send_wait(struct achan_chan *ch, const void *value,
 	return achan__block_on(&f, send_poll_fn, send_cancel_fn, deadline);
 }
 
-static inline int
+static achan__always_inline int
 chan_recv_wait(struct achan_chan *ch, void *out, const struct timespec *deadline)
 {
 	struct achan__snooze b = ACHAN__SNOOZE_INIT;

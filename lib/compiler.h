@@ -15,6 +15,11 @@
 #define achan__likely(x)   __builtin_expect(!!(x), 1)
 #define achan__unlikely(x) __builtin_expect(!!(x), 0)
 
+/* The fast paths are measured with everything inlined into the exported
+ * call; a slow path grown beside them must not change that. */
+#define achan__always_inline inline __attribute__((always_inline))
+#define achan__noinline __attribute__((noinline))
+
 /* Cache-line size and alignment come from Concurrency Kit (ck_md / ck_cc). */
 #define ACHAN__CACHELINE CK_MD_CACHELINE
 #define ACHAN__CACHE_ALIGNED CK_CC_CACHELINE
