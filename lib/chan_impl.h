@@ -120,28 +120,6 @@ as_recv(struct achan__waiter *w)
 	return achan__container_of(w, struct achan_chan_recv_future, _w);
 }
 
-/*
- * Wait out the other side's operation in flight (a few instructions, unless
- * its thread was preempted).  Backing off exponentially matters: the retry
- * reads the slot and the counters the other side is writing, and a tight
- * loop of those reads slows that very write (a consumer that caught up
- * with its producer made 1x1 streams three times slower).
- */
-static inline void
-inflight_pause(unsigned *spins)
-{
-	unsigned i, n;
-
-	if (*spins < 8) {
-		n = 1u << *spins;
-		for (i = 0; i < n; i++)
-			achan__cpu_relax();
-	} else {
-		sched_yield();
-	}
-	++*spins;
-}
-
 /* ring_pop, waiting out a producer that claimed the oldest slot. */
 static inline int
 pop_settled(struct achan_chan *ch, void *out)
@@ -150,7 +128,7 @@ pop_settled(struct achan_chan *ch, void *out)
 	int r;
 
 	while ((r = achan__ring_pop(&ch->ring, out)) == ACHAN__RING_INFLIGHT)
-		inflight_pause(&spins);
+		achan__inflight_pause(&spins);
 	return r;
 }
 
@@ -162,7 +140,7 @@ push_settled(struct achan_chan *ch, const void *value)
 	int r;
 
 	while ((r = achan__ring_push(&ch->ring, value)) == ACHAN__RING_INFLIGHT)
-		inflight_pause(&spins);
+		achan__inflight_pause(&spins);
 	return r;
 }
 
@@ -712,7 +690,7 @@ chan_close_discard(struct achan_chan *ch)
 	while ((r = achan__ring_take(&ch->ring, NULL, discard_value, ch)) !=
 	    ACHAN_CLOSED) {
 		if (r == ACHAN__RING_INFLIGHT)	/* a send that beat the close */
-			inflight_pause(&spins);
+			achan__inflight_pause(&spins);
 	}
 }
 

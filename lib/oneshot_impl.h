@@ -124,16 +124,6 @@ once_may_come(uint32_t s)
 	return v == ONCE_WRITING || (v == ONCE_EMPTY && !(s & ONCE_CLOSED));
 }
 
-/* Wait out the other side's few instructions in flight. */
-static inline void
-once_pause(unsigned *spins)
-{
-	if (++*spins < 128)
-		achan__cpu_relax();
-	else
-		sched_yield();
-}
-
 /*
  * The receiving half of the teardown handshake: s is a final word that this
  * thread read with acquire order (or, T1, with an acquire CAS).  While
@@ -147,7 +137,7 @@ once_quiesce(struct achan__once *o, uint32_t s)
 	unsigned spins = 0;
 
 	while (achan__unlikely(s & ONCE_WAITERS)) {
-		once_pause(&spins);
+		achan__inflight_pause(&spins);
 		/* Q1 (acquire): pairs with Q2 in once_wake_all; the
 		 * finaliser's accesses to o happen-before our return. */
 		s = sync_load(&o->state, ACQUIRE);
@@ -246,7 +236,7 @@ once_try_recv(struct achan__once *o, void *out, int bcast)
 			 * already answers CLOSED and a close ALREADY_CLOSED,
 			 * so EMPTY here would not be linearizable (lin/
 			 * caught it).  Wait out the few instructions. */
-			once_pause(&spins);
+			achan__inflight_pause(&spins);
 			/* A1 again (acquire) */
 			s = sync_load(&o->state, ACQUIRE);
 			break;
@@ -400,7 +390,7 @@ once_close_discard(struct achan__once *o)
 	s = sync_load(&o->state, ACQUIRE);
 	for (;;) {
 		if ((s & ONCE_VALUE) == ONCE_WRITING) {
-			once_pause(&spins);
+			achan__inflight_pause(&spins);
 			s = sync_load(&o->state, ACQUIRE);	/* A3 */
 			continue;
 		}
