@@ -6,7 +6,8 @@
 #
 # SPDX-License-Identifier: BSD-2-Clause
 #
-# usage: bench/peers.sh [--build DIR | --peer PATH] [--work DIR] [LABEL]
+# usage: bench/peers.sh [--build DIR | --peer PATH] [--work DIR] [--bin DIR]
+#                       [--matrix 2cpu|16cpu] [LABEL]
 #
 #   --build DIR   achan build directory: runs `make -C DIR bench/achan-peer`
 #                 and measures DIR/bench/achan-peer.  Default: ./bench/achan-peer
@@ -14,6 +15,12 @@
 #   --peer PATH   measure this achan-peer executable as is (no make).
 #   --work DIR    where the peers are built and the results go
 #                 (default: $PEERS_WORK, else ${TMPDIR:-/tmp}/achan-peers-$UID).
+#   --bin DIR     take the peers prebuilt from DIR (static binaries made by
+#                 PEERS_DIR/build-bin.sh, for a machine without compilers);
+#                 nothing is built.
+#   --matrix M    2cpu (default): run.sh's cells; 16cpu: run16.sh's cells
+#                 (stream 1x1 4x1 8x1 15x1 2x2 4x4 8x8 cap 1024, N_STREAM
+#                 messages, default 2,000,000; ping-pong cap 0) with REPS=3.
 #   LABEL         names the result files (default: <nproc>cpu, as run.sh).
 #
 # What it does:
@@ -48,6 +55,7 @@
 #   PEERS_DIR    the peers' folder (default: <this script's dir>/../../shared/peers)
 #   PEERS_WORK   see --work
 #   REPS=5  RUN_TIMEOUT=10 (s per run)  SKIP_BUILD (see 1.)
+#   DEADLINE_S=0 (> 0: runs after that many seconds are recorded as NOTRUN)
 #   N_1P1C N_4P1C N_4P1C_CAP20 N_4P4C N_16P1C N_PINGPONG  (message counts)
 #   PEERS        override the peer list (labels in PEERS_WORK/build)
 #   CPU_BASELINE=1  subtract start-up CPU (see the note below); 0: do not
@@ -77,7 +85,7 @@ usage() { sed -n '/^# usage:/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 PEERS_DIR=${PEERS_DIR:-$HERE/../../shared/peers}
-build_dir='' achan_peer='' label=''
+build_dir='' achan_peer='' label='' peers_bin='' matrix=2cpu
 work=${PEERS_WORK:-${TMPDIR:-/tmp}/achan-peers-$(id -u)}
 while [ $# -gt 0 ]; do
     case $1 in
@@ -87,13 +95,22 @@ while [ $# -gt 0 ]; do
     --peer=*) achan_peer=${1#--peer=}; shift ;;
     --work) work=${2:?--work needs a directory}; shift 2 ;;
     --work=*) work=${1#--work=}; shift ;;
+    --bin) peers_bin=${2:?--bin needs a directory}; shift 2 ;;
+    --bin=*) peers_bin=${1#--bin=}; shift ;;
+    --matrix) matrix=${2:?--matrix needs 2cpu or 16cpu}; shift 2 ;;
+    --matrix=*) matrix=${1#--matrix=}; shift ;;
     -h | --help) usage; exit 0 ;;
     -*) echo "peers.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
     *) [ -z "$label" ] || { usage >&2; exit 2; }; label=$1; shift ;;
     esac
 done
 label=${label:-$(nproc)cpu}
-REPS=${REPS:-5}
+case $matrix in
+2cpu) REPS=${REPS:-5} ;;
+16cpu) REPS=${REPS:-3} ;;
+*) echo "peers.sh: --matrix is 2cpu or 16cpu, not $matrix" >&2; exit 2 ;;
+esac
+DEADLINE_S=${DEADLINE_S:-0}
 RUN_TIMEOUT=${RUN_TIMEOUT:-10}
 cpu_baseline=1
 [ "${CPU_BASELINE:-1}" = 1 ] || cpu_baseline=0
@@ -145,6 +162,11 @@ smoke=$(LD_LIBRARY_PATH=$achan_ld${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
 RUST_PEERS="crossbeam flume stdmpsc tokio asyncchan"
 PEERS=${PEERS:-"mutexq ckring gochan $RUST_PEERS"}
 skip_build=${SKIP_BUILD:-}
+peer_dir=$work/build
+if [ -n "$peers_bin" ]; then
+    peer_dir=$(cd "$peers_bin" && pwd) skip_build=1
+    chmod +x "$peer_dir"/* 2>/dev/null || true
+fi
 if [ -z "$skip_build" ]; then
     skip_build=1
     for p in $PEERS; do [ -x "$work/build/$p" ] || skip_build=0; done
@@ -156,7 +178,15 @@ if [ "$skip_build" != 1 ]; then
     rm -f "$work"/results-peers-sh-build{,-raw,-notes}.*
 fi
 
-# --- 3. the matrix: run.sh's cells, counts and defaults ------------------------
+# --- 3. the matrix: run.sh's (or run16.sh's) cells, counts and defaults ------
+if [ "$matrix" = 16cpu ]; then
+    ns=${N_STREAM:-2000000}
+    CELLS=(
+        "stream 1 1 1024 $ns" "stream 4 1 1024 $ns" "stream 8 1 1024 $ns"
+        "stream 15 1 1024 $ns" "stream 2 2 1024 $ns" "stream 4 4 1024 $ns"
+        "stream 8 8 1024 $ns" "pingpong 1 1 0 ${N_PINGPONG:-20000}"
+    )
+else
 CELLS=(
     "stream 1 1 1024 ${N_1P1C:-2000000}"
     "stream 4 1 1024 ${N_4P1C:-500000}"
@@ -165,9 +195,10 @@ CELLS=(
     "stream 16 1 1024 ${N_16P1C:-100000}"
     "pingpong 1 1 0 ${N_PINGPONG:-20000}"
 )
+fi
 # Warn when run.sh's matrix has changed under us (the lines above are copied).
 # shellcheck disable=SC2016 # the literal text of run.sh is wanted
-for n in 'stream 1 1 1024 ${N_1P1C:-2000000}' 'stream 4 1 1024 ${N_4P1C:-500000}' \
+[ "$matrix" = 16cpu ] || for n in 'stream 1 1 1024 ${N_1P1C:-2000000}' 'stream 4 1 1024 ${N_4P1C:-500000}' \
     'stream 4 1 20 ${N_4P1C_CAP20:-150000}' 'stream 4 4 1024 ${N_4P4C:-1000000}' \
     'stream 16 1 1024 ${N_16P1C:-100000}' 'pingpong 1 1 0 ${N_PINGPONG:-20000}' \
     'REPS=${REPS:-5}' 'RUN_TIMEOUT=${RUN_TIMEOUT:-10}'; do
@@ -216,8 +247,8 @@ EOF
 }
 CMDS=()
 for p in $PEERS; do
-    [ -x "$work/build/$p" ] || { echo "peers.sh: missing peer executable $work/build/$p" >&2; exit 1; }
-    make_wrapper "$p" "$work/build/$p"
+    [ -x "$peer_dir/$p" ] || { echo "peers.sh: missing peer executable $peer_dir/$p" >&2; exit 1; }
+    make_wrapper "$p" "$peer_dir/$p"
 done
 extras=
 for p in ${EXTRA_PEER:-}; do
@@ -235,7 +266,7 @@ NOTES=$work/results-$label-notes.txt
 OUTCSV=$work/peers-$label.csv
 OUTMD=$work/peers-$label.md
 ncmds=${#CMDS[@]} ncells=${#CELLS[@]}
-header="$(date -u +%FT%TZ) label=$label cpus=$(nproc) loadavg=\"$(cut -d" " -f1-3 /proc/loadavg)\" reps=$REPS timeout=${RUN_TIMEOUT}s"
+header="$(date -u +%FT%TZ) label=$label cpus=$(nproc) cpu=\"$(grep -m1 "model name" /proc/cpuinfo | sed "s/.*: //")\" loadavg=\"$(cut -d" " -f1-3 /proc/loadavg)\" reps=$REPS timeout=${RUN_TIMEOUT}s"
 echo "== $header peers: $(for c in "${CMDS[@]}"; do basename "$c"; done | tr '\n' ' ')($((REPS * ncells * ncmds)) runs)" >&2
 t0=$SECONDS
 if [ "$cpu_baseline" = 1 ]; then
@@ -251,7 +282,7 @@ if [ "$cpu_baseline" = 1 ]; then
         done
     done
 fi
-run_matrix "$RAW" "$NOTES" "$REPS" "$RUN_TIMEOUT" 0 -- "${CMDS[@]}" -- "${CELLS[@]}"
+run_matrix "$RAW" "$NOTES" "$REPS" "$RUN_TIMEOUT" "$DEADLINE_S" -- "${CMDS[@]}" -- "${CELLS[@]}"
 elapsed=$((SECONDS - t0))
 sort -u -o "$NOTES" "$NOTES"
 "$PEERS_DIR/summarize.sh" "$RAW" "$SUM" >"$work/results-$label-summary.txt"
