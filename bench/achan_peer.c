@@ -22,7 +22,8 @@
  *
  * All threads exist before the clock starts (start barrier); the clock is
  * CLOCK_MONOTONIC.  CAPACITY 0 is achan's native unbuffered (rendezvous)
- * channel, so no NOTE is ever printed.
+ * channel, so no capacity NOTE is ever printed (ACHAN_PEER_RUSAGE=1 adds a
+ * NOTE of context switches: see report_rusage).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -30,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <achan.h>
 
@@ -269,6 +271,28 @@ static void run_pingpong(void)
 	achan_chan_destroy(ch1);
 }
 
+/*
+ * ACHAN_PEER_RUSAGE=1: one more stderr line with the whole process's context
+ * switches (voluntary: a thread slept in the kernel, i.e. parked; involuntary:
+ * preempted) and CPU, to tell spinning from parking when tuning.  A NOTE,
+ * so the peers' runner keeps it in its notes file.
+ */
+static void report_rusage(void)
+{
+	struct rusage ru;
+	const char *e = getenv("ACHAN_PEER_RUSAGE");
+
+	if (e == NULL || strcmp(e, "1") != 0 || getrusage(RUSAGE_SELF, &ru) != 0)
+		return;
+	fprintf(stderr, "NOTE %s rusage: %s %llu %llu %llu %llu nvcsw=%ld nivcsw=%ld user=%.3f sys=%.3f\n",
+			PEER, A.pingpong ? "pingpong" : "stream",
+			(unsigned long long)A.producers, (unsigned long long)A.consumers,
+			(unsigned long long)A.capacity, (unsigned long long)A.messages,
+			ru.ru_nvcsw, ru.ru_nivcsw,
+			ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+			ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+}
+
 int main(int argc, char **argv)
 {
 	parse_args(argc, argv);
@@ -276,5 +300,6 @@ int main(int argc, char **argv)
 		run_pingpong();
 	else
 		run_stream();
+	report_rusage();
 	return 0;
 }

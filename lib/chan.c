@@ -27,6 +27,9 @@ buf_ok(const struct achan_chan *ch, const void *buf)
 
 /* --- lifetime -------------------------------------------------------------- */
 
+_Static_assert(ACHAN_CHAN_ALIGN % _Alignof(struct achan_chan) == 0,
+    "ACHAN_CHAN_ALIGN must place every hot word on its own boundary");
+
 size_t
 achan_chan_memsize(size_t elem_size, size_t capacity)
 {
