@@ -208,32 +208,7 @@ achan_chan_pair(struct achan_chan_sender *tx, struct achan_chan_receiver *rx,
 	return ACHAN_OK;
 }
 
-static int
-handle_clone(struct achan_chan *ch, struct achan_chan **out, int role)
-{
-	int r;
-
-	if (out == NULL)
-		return ACHAN_EINVAL;
-	*out = NULL;
-	if (!achan__chan_ok(ch) || !ch->obj.paired)
-		return ACHAN_EINVAL;
-	r = achan__handle_clone(&ch->obj, role);
-	if (r == ACHAN_OK)
-		*out = ch;
-	return r;
-}
-
-static int
-handle_release(struct achan_chan **slot, int role)
-{
-	struct achan_chan *ch = *slot;
-
-	if (!achan__chan_ok(ch) || !ch->obj.paired)
-		return ACHAN_EINVAL;
-	*slot = NULL;	/* a second release of this handle: EINVAL */
-	return achan__handle_release(&ch->obj, role);
-}
+ACHAN__DEFINE_HANDLE_HELPERS(struct achan_chan, achan__chan_ok)
 
 int
 achan_chan_sender_clone(const struct achan_chan_sender *tx,

@@ -24,6 +24,8 @@
 
 #include <stdint.h>
 
+#include <achan/common.h>
+
 struct achan__object;
 
 struct achan__kind {
@@ -56,5 +58,41 @@ void achan__object_pair(struct achan__object *o, const struct achan__kind *kind)
  * no live handle (a release too many), or (clone) is single. */
 int achan__handle_clone(struct achan__object *o, int role);
 int achan__handle_release(struct achan__object *o, int role);
+
+/*
+ * The two helpers behind a kind's public clone and release functions, for
+ * an object type T whose handles hold a T * and whose validity check is
+ * OK(p) (magic number): written once here, instantiated in each kind's file.
+ * Clone clears *out first and fills it on success; release clears the
+ * handle's pointer, so a second release of the same handle is caught
+ * (ACHAN_EINVAL).  Objects not made as a pair have no handles: EINVAL.
+ */
+#define ACHAN__DEFINE_HANDLE_HELPERS(T, OK)				\
+static int								\
+handle_clone(T *p, T **out, int role)					\
+{									\
+	int r;								\
+									\
+	if (out == NULL)						\
+		return ACHAN_EINVAL;					\
+	*out = NULL;							\
+	if (!OK(p) || !p->obj.paired)					\
+		return ACHAN_EINVAL;					\
+	r = achan__handle_clone(&p->obj, role);				\
+	if (r == ACHAN_OK)						\
+		*out = p;						\
+	return r;							\
+}									\
+									\
+static int								\
+handle_release(T **slot, int role)					\
+{									\
+	T *p = *slot;							\
+									\
+	if (!OK(p) || !p->obj.paired)					\
+		return ACHAN_EINVAL;					\
+	*slot = NULL;							\
+	return achan__handle_release(&p->obj, role);			\
+}
 
 #endif /* ACHAN_LIB_OBJECT_H */

@@ -362,20 +362,20 @@ once_pair(size_t elem_size, unsigned flags, int bcast,
 	return r;
 }
 
-/* Clone: *out is cleared first; the handle layer refuses a role that is
- * not clonable. */
-static int
-once_handle_clone(struct achan__once *o, int bcast, int role)
-{
-	if (!achan__once_ok(o, kind_magic(bcast)) || !o->obj.paired)
-		return ACHAN_EINVAL;
-	return achan__handle_clone(&o->obj, role);
-}
-
 static int
 once_handle_ok(const struct achan__once *o, int bcast)
 {
 	return achan__once_ok(o, kind_magic(bcast)) && o->obj.paired;
+}
+
+/* Clone: the callers clear *out first; the handle layer refuses a role
+ * that is not clonable. */
+static int
+once_handle_clone(struct achan__once *o, int bcast, int role)
+{
+	if (!once_handle_ok(o, bcast))
+		return ACHAN_EINVAL;
+	return achan__handle_clone(&o->obj, role);
 }
 
 int

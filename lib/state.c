@@ -214,32 +214,7 @@ achan_state_pair(struct achan_state_sender *tx, struct achan_state_receiver *rx,
 	return ACHAN_OK;
 }
 
-static int
-handle_clone(struct achan_state *st, struct achan_state **out, int role)
-{
-	int r;
-
-	if (out == NULL)
-		return ACHAN_EINVAL;
-	*out = NULL;
-	if (!achan__state_ok(st) || !st->obj.paired)
-		return ACHAN_EINVAL;
-	r = achan__handle_clone(&st->obj, role);
-	if (r == ACHAN_OK)
-		*out = st;
-	return r;
-}
-
-static int
-handle_release(struct achan_state **slot, int role)
-{
-	struct achan_state *st = *slot;
-
-	if (!achan__state_ok(st) || !st->obj.paired)
-		return ACHAN_EINVAL;
-	*slot = NULL;	/* a second release of this handle: EINVAL */
-	return achan__handle_release(&st->obj, role);
-}
+ACHAN__DEFINE_HANDLE_HELPERS(struct achan_state, achan__state_ok)
 
 int
 achan_state_sender_clone(const struct achan_state_sender *tx,
