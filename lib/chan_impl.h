@@ -722,6 +722,22 @@ recv_cancel_fn(void *f)
 	return chan_recv_cancel(f);
 }
 
+/*
+ * How much room a blocking sender that found the ring full waits for before
+ * it tries again: half the ring, at most 32 slots (eight cache lines of
+ * 8-byte values), so that a receiver draining at full speed frees it well
+ * within the snooze window.  Measured on 16 cores against retrying on every
+ * freed slot (bounded 1x1 37-38 instead of 16.6 Mmsg/s) with 16, 32 and 64;
+ * 32 was best overall (bench/peers.sh notes in README).
+ */
+static inline uint64_t
+send_burst(const struct achan_chan *ch)
+{
+	uint64_t half = ch->ring.cap / 2;
+
+	return half < 1 ? 1 : half > 32 ? 32 : half;
+}
+
 static achan__always_inline int
 chan_send_wait(struct achan_chan *ch, const void *value,
 		const struct timespec *deadline)
@@ -733,12 +749,23 @@ chan_send_wait(struct achan_chan *ch, const void *value,
 	/* Unbuffered: a try can only meet a registered partner, so snoozing
 	 * on both sides would just wait for each other; register at once. */
 	if (!unbuffered(ch)) {
-		do {
+		for (;;) {
 			r = bounded_send_attempt(ch, value, 0);
 			if (achan__likely(r != ACHAN_FULL))
 				return r;
-		} while (achan__snooze(&b));
+			/* Full: wait for room for a burst, not for one slot.
+			 * Retrying on every freed slot keeps the senders
+			 * writing the cache line the receiver reads next, one
+			 * message at a time; a burst a few lines away lets
+			 * each side work on lines of its own. */
+			do {
+				if (!achan__snooze(&b))
+					goto block;
+			} while (!achan__ring_room_hint(&ch->ring,
+			    send_burst(ch)));
+		}
 	}
+block:
 	achan__future_init(&f._w, SIDE_SEND);
 	f._ch = ch;
 	f._value = value;

@@ -245,6 +245,19 @@ achan__ring_pop(struct achan__ring *r, void *out)
 	return achan__ring_take(r, out, NULL, NULL);
 }
 
+/* Values between head and tail (tail without the closed bit). */
+static inline uint64_t
+achan__ring_count(const struct achan__ring *r, uint64_t tail, uint64_t head)
+{
+	uint64_t hix = head & (r->mark - 1), tix = tail & (r->mark - 1);
+
+	if (hix < tix)
+		return tix - hix;
+	if (hix > tix)
+		return r->cap - hix + tix;
+	return tail == head ? 0 : r->cap;
+}
+
 /*
  * 1 if a push could claim a slot now, or could once a receive in flight
  * vacates it: the slot at the tail is free, or its value has been taken
@@ -268,6 +281,25 @@ achan__ring_has_room(const struct achan__ring *r)
 	    sync_load(&r->head, RELAXED) + r->one_lap != tail;
 }
 
+/*
+ * 1 if at least n slots look free, or the ring is closed (the caller's next
+ * attempt then answers at once).  A hint, for a sender that found the ring
+ * full and waits for room before trying again: the attempt decides.
+ */
+static inline int
+achan__ring_room_hint(const struct achan__ring *r, uint64_t n)
+{
+	/* relaxed: a hint; the push re-reads everything it relies on.  Head
+	 * first: a tail read after it is never behind it, so the count can
+	 * only come out too high (wait a little longer), never wrap. */
+	uint64_t head = sync_load(&r->head, RELAXED);
+	uint64_t tail = sync_load(&r->tail, RELAXED);
+
+	if (tail & r->mark)
+		return 1;
+	return r->cap - achan__ring_count(r, tail, head) >= n;
+}
+
 /* Set the closed bit.  1 if this call set it. */
 static inline int
 achan__ring_close(struct achan__ring *r)
@@ -288,7 +320,7 @@ achan__ring_is_closed(const struct achan__ring *r)
 static inline size_t
 achan__ring_len(const struct achan__ring *r)
 {
-	uint64_t tail, head, hix, tix;
+	uint64_t tail, head;
 
 	for (;;) {
 		tail = sync_load(&r->tail, ACQUIRE);
@@ -296,14 +328,7 @@ achan__ring_len(const struct achan__ring *r)
 		if (sync_load(&r->tail, ACQUIRE) == tail)
 			break;
 	}
-	tail &= ~r->mark;
-	hix = head & (r->mark - 1);
-	tix = tail & (r->mark - 1);
-	if (hix < tix)
-		return (size_t)(tix - hix);
-	if (hix > tix)
-		return (size_t)(r->cap - hix + tix);
-	return tail == head ? 0 : (size_t)r->cap;
+	return (size_t)achan__ring_count(r, tail & ~r->mark, head);
 }
 
 /* Single-threaded (fini): apply fn to every value still inside. */
