@@ -19,37 +19,6 @@
 
 #define DEADLINE_MS 5000	/* a blocked sender still blocked: a hang */
 
-struct sender {
-	struct achan_chan *ch;
-	uint64_t value;
-	int status;
-	atomic_int done;
-};
-
-static void *
-send_one(void *arg)
-{
-	struct sender *s = arg;
-
-	s->status = achan_chan_send(s->ch, &s->value);
-	atomic_store(&s->done, 1);	/* seq_cst: read by the main thread */
-	return NULL;
-}
-
-/* Wait until the sender returns, at most DEADLINE_MS.  1 if it did. */
-static int
-wait_done(struct sender *s)
-{
-	struct timespec end = tu_add_ms(tu_now(), DEADLINE_MS);
-
-	while (!atomic_load(&s->done)) {
-		if (tu_ts_ge(tu_now(), end))
-			return 0;
-		sched_yield();
-	}
-	return 1;
-}
-
 /*
  * Fill a channel of `cap`, block one more sender on it, free one slot after
  * `delay_ms` (0: at once, while the sender is still snoozing), and check
@@ -60,8 +29,7 @@ static int
 one_round(size_t cap, long delay_ms, int *hung)
 {
 	struct achan_chan *ch;
-	struct sender s;
-	pthread_t t;
+	struct op_thread s;
 	uint64_t v, i;
 	int good = 1;
 
@@ -71,25 +39,18 @@ one_round(size_t cap, long delay_ms, int *hung)
 	for (i = 0; i < cap; i++)
 		good &= achan_chan_try_send(ch, &i) == ACHAN_OK;
 	good &= achan_chan_try_send(ch, &i) == ACHAN_FULL;
-	s.ch = ch;
-	s.value = cap;
-	s.status = ACHAN_PENDING;
-	atomic_init(&s.done, 0);
-	if (pthread_create(&t, NULL, send_one, &s) != 0)
-		return 0;
+	op_start(&s, ch, TU_SEND, &i, sizeof(i), 0);	/* sends cap */
 	if (delay_ms > 0) {
 		tu_sleep_ms(delay_ms);
-		good &= !atomic_load(&s.done);	/* full: it must wait */
+		good &= !op_done(&s);	/* full: it must wait */
 	}
 	good &= achan_chan_try_recv(ch, &v) == ACHAN_OK && v == 0;
-	if (!wait_done(&s)) {
+	if (!op_wait_done(&s, DEADLINE_MS)) {
 		/* Unblock it so that the program can end, then report. */
 		*hung = 1;
 		(void)achan_chan_close(ch);
-		(void)wait_done(&s);
 	}
-	pthread_join(t, NULL);
-	good &= s.status == ACHAN_OK;
+	good &= op_join(&s) == ACHAN_OK;
 	good &= achan_chan_len(ch) == cap;
 	for (i = 1; i <= cap; i++)
 		good &= achan_chan_try_recv(ch, &v) == ACHAN_OK && v == i;
