@@ -40,6 +40,17 @@ achan__cpu_relax(void)
 #endif
 }
 
+/* n polite busy-wait steps: the one spin loop of every exponential backoff
+ * (ring_backoff, inflight_pause, snooze), each passing 1 << its step. */
+static inline void
+achan__cpu_relax_n(unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		achan__cpu_relax();
+}
+
 /* Is this a ThreadSanitizer build (gcc or clang)? */
 #if defined(__SANITIZE_THREAD__)
 #define ACHAN__TSAN 1

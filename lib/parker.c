@@ -276,11 +276,8 @@ achan__park(struct achan__parker *p, const struct timespec *deadline)
 int
 achan__snooze(struct achan__snooze *b)
 {
-	uint32_t i;
-
 	if (b->step <= 6) {
-		for (i = 0; i < (1u << b->step); i++)
-			achan__cpu_relax();
+		achan__cpu_relax_n(1u << b->step);
 	} else if (b->step <= 10) {
 		sched_yield();
 	} else {

@@ -98,15 +98,10 @@ int achan__timespec_valid(const struct timespec *ts);
 static inline void
 achan__inflight_pause(unsigned *spins)
 {
-	unsigned i, n;
-
-	if (*spins < 8) {
-		n = 1u << *spins;
-		for (i = 0; i < n; i++)
-			achan__cpu_relax();
-	} else {
+	if (*spins < 8)
+		achan__cpu_relax_n(1u << *spins);
+	else
 		sched_yield();
-	}
 	++*spins;
 }
 

@@ -114,10 +114,7 @@ achan__ring_next(const struct achan__ring *r, uint64_t pos)
 static inline void
 achan__ring_backoff(unsigned *step)
 {
-	unsigned i;
-
-	for (i = 0; i < (1u << *step); i++)
-		achan__cpu_relax();
+	achan__cpu_relax_n(1u << *step);
 	if (*step < 6)
 		++*step;
 }
