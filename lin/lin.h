@@ -274,8 +274,8 @@ struct lin_kind {
 	void (*plan)(void *ctx, int slot, struct lin_history *h);
 	lin_exec_fn exec;
 	/* main thread, after the concurrent part: append drain operations
-	 * (run with lin_exec_main), tear down */
-	void (*finish)(void *ctx, int slot, struct lin_history *h);
+	 * (run with lin_exec_main(k, ...)), tear down; ctx is k->ctx */
+	void (*finish)(struct lin_kind *k, int slot, struct lin_history *h);
 	/* results */
 	unsigned long histories, bad, ops, weak_only;
 	unsigned long first_bad;	/* 1-based index of the first bad one */
@@ -290,7 +290,7 @@ void lin_exec_main(struct lin_kind *k, int slot, struct lin_history *h,
 
 /* Run histories of k until `count` are done and `min_seconds` passed, or
  * `stop_after_bad` non-linearizable ones were found (0: count them all,
- * printing at most 3). */
+ * printing at most 3); then report them (lin_kind_report). */
 void lin_kind_run(struct lin_kind *k, unsigned long count, double min_seconds,
     unsigned long stop_after_bad);
 
@@ -299,5 +299,9 @@ int lin_strict(void);
 
 /* diag() the counts and timing of a finished kind. */
 void lin_kind_report(const struct lin_kind *k);
+
+/* 1 if operation `code` answered status `st` in some history of k (the
+ * histories exercised what they should). */
+int lin_kind_saw(const struct lin_kind *k, int code, int st);
 
 #endif /* ACHAN_LIN_H */

@@ -144,12 +144,10 @@ chan_plan(void *ctx, int slot, struct lin_history *h)
 	h->init = lin_chan_state(0, 0, NULL);
 }
 
-static struct lin_kind *cur_kind;
-
 static void
-chan_finish(void *ctx, int slot, struct lin_history *h)
+chan_finish(struct lin_kind *k, int slot, struct lin_history *h)
 {
-	struct chan_ctx *cc = ctx;
+	struct chan_ctx *cc = k->ctx;
 	struct chan_slot *c = &cc->slot[slot];
 	struct lin_op op;
 	int st;
@@ -158,7 +156,7 @@ chan_finish(void *ctx, int slot, struct lin_history *h)
 	for (unsigned i = 0; i <= cc->cap; i++) {
 		memset(&op, 0, sizeof(op));
 		op.code = LIN_TRY_RECV;
-		lin_exec_main(cur_kind, slot, h, op);
+		lin_exec_main(k, slot, h, op);
 		if (h->ops[h->n - 1].st != ACHAN_OK)
 			break;
 	}
@@ -166,22 +164,6 @@ chan_finish(void *ctx, int slot, struct lin_history *h)
 	if (st != ACHAN_OK)
 		bail_out("achan_chan_destroy: %s", achan_strerror(st));
 	c->ch = NULL;
-}
-
-static void
-run_kind(struct lin_kind *k, unsigned long count, double secs,
-    unsigned long stop_after_bad)
-{
-	cur_kind = k;
-	lin_kind_run(k, count, secs, stop_after_bad);
-	lin_kind_report(k);
-}
-
-/* The histories exercised what they should: each result listed happened. */
-static int
-saw(const struct lin_kind *k, int code, int st)
-{
-	return k->status_count[code][st] > 0;
 }
 
 int
@@ -220,34 +202,34 @@ main(void)
 	kb.ctx = &cb;
 
 	lin_pool_start();
-	run_kind(&k1, n1, secs * 0.4, 0);
+	lin_kind_run(&k1, n1, secs * 0.4, 0);
 	ok(k1.bad == 0 && k1.histories >= n1,
 	    "capacity 1: %lu histories, all linearizable (%lu only with "
 	    "two-step operations)", k1.histories, k1.weak_only);
-	run_kind(&k2, n2, secs * 0.4, 0);
+	lin_kind_run(&k2, n2, secs * 0.4, 0);
 	ok(k2.bad == 0 && k2.histories >= n2,
 	    "capacity 2: %lu histories, all linearizable (%lu only with "
 	    "two-step operations)", k2.histories, k2.weak_only);
-	run_kind(&k0, n0, secs * 0.2, 0);
+	lin_kind_run(&k0, n0, secs * 0.2, 0);
 	ok(k0.bad == 0 && k0.histories >= n0,
 	    "unbuffered: %lu histories, all linearizable", k0.histories);
-	ok(saw(&k1, LIN_TRY_SEND, ACHAN_FULL) &&
-	    saw(&k1, LIN_TRY_RECV, ACHAN_OK) &&
-	    saw(&k1, LIN_TRY_RECV, ACHAN_EMPTY) &&
-	    saw(&k1, LIN_SEND_UNTIL, ACHAN_TIMEDOUT) &&
-	    saw(&k1, LIN_RECV, ACHAN_OK) && saw(&k1, LIN_SEND, ACHAN_OK) &&
-	    saw(&k1, LIN_SEND, ACHAN_CLOSED) &&
-	    saw(&k1, LIN_CLOSE, ACHAN_NEWLY_CLOSED) &&
-	    saw(&k2, LIN_TRY_SEND, ACHAN_FULL) &&
-	    saw(&k0, LIN_TRY_SEND, ACHAN_OK) &&
-	    saw(&k0, LIN_TRY_RECV, ACHAN_OK) &&
-	    saw(&k0, LIN_SEND, ACHAN_OK) && saw(&k0, LIN_RECV_UNTIL, ACHAN_OK),
+	ok(lin_kind_saw(&k1, LIN_TRY_SEND, ACHAN_FULL) &&
+	    lin_kind_saw(&k1, LIN_TRY_RECV, ACHAN_OK) &&
+	    lin_kind_saw(&k1, LIN_TRY_RECV, ACHAN_EMPTY) &&
+	    lin_kind_saw(&k1, LIN_SEND_UNTIL, ACHAN_TIMEDOUT) &&
+	    lin_kind_saw(&k1, LIN_RECV, ACHAN_OK) && lin_kind_saw(&k1, LIN_SEND, ACHAN_OK) &&
+	    lin_kind_saw(&k1, LIN_SEND, ACHAN_CLOSED) &&
+	    lin_kind_saw(&k1, LIN_CLOSE, ACHAN_NEWLY_CLOSED) &&
+	    lin_kind_saw(&k2, LIN_TRY_SEND, ACHAN_FULL) &&
+	    lin_kind_saw(&k0, LIN_TRY_SEND, ACHAN_OK) &&
+	    lin_kind_saw(&k0, LIN_TRY_RECV, ACHAN_OK) &&
+	    lin_kind_saw(&k0, LIN_SEND, ACHAN_OK) && lin_kind_saw(&k0, LIN_RECV_UNTIL, ACHAN_OK),
 	    "the histories covered full, empty, timed out, blocked, closed and "
 	    "rendezvous results");
 	diag("in total %lu channel histories checked",
 	    k1.histories + k2.histories + k0.histories);
 
-	run_kind(&kb, nb, 0.0, 1);
+	lin_kind_run(&kb, nb, 0.0, 1);
 	ok(kb.bad >= 1, "the broken channel is caught (after %lu histories, "
 	    "limit %lu)", kb.first_bad ? kb.first_bad : kb.histories, nb);
 	ok(kb.first_bad != 0 && kb.first_bad <= nb / 4,

@@ -47,8 +47,6 @@ struct os_ctx {
 };
 
 static unsigned long history_no;
-static struct lin_kind *cur_kind;
-
 static void
 os_exec(void *ctx, int slot, struct lin_op *op)
 {
@@ -122,34 +120,19 @@ os_plan(void *ctx, int slot, struct lin_history *h)
 }
 
 static void
-os_finish(void *ctx, int slot, struct lin_history *h)
+os_finish(struct lin_kind *k, int slot, struct lin_history *h)
 {
-	struct os_ctx *oc = ctx;
+	struct os_ctx *oc = k->ctx;
 	struct os_slot *c = &oc->slot[slot];
 	struct lin_op op;
 	int r;
 
 	memset(&op, 0, sizeof(op));
 	op.code = LIN_TRY_RECV;
-	lin_exec_main(cur_kind, slot, h, op);
+	lin_exec_main(k, slot, h, op);
 	r = oc->bcast ? achan_bcast_fini(c->b) : achan_oneshot_fini(c->os);
 	if (r != ACHAN_OK)
 		bail_out("fini: %s", achan_strerror(r));
-}
-
-static void
-run_kind(struct lin_kind *k, unsigned long count, double secs,
-    unsigned long stop_after_bad)
-{
-	cur_kind = k;
-	lin_kind_run(k, count, secs, stop_after_bad);
-	lin_kind_report(k);
-}
-
-static int
-saw(const struct lin_kind *k, int code, int st)
-{
-	return k->status_count[code][st] > 0;
 }
 
 int
@@ -175,30 +158,30 @@ main(void)
 	kx.ctx = &cx;
 
 	lin_pool_start();
-	run_kind(&ko, no, secs * 0.6, 0);
+	lin_kind_run(&ko, no, secs * 0.6, 0);
 	ok(ko.bad == 0 && ko.histories >= no,
 	    "oneshot: %lu histories, all linearizable (%lu only with two-step "
 	    "sends)", ko.histories, ko.weak_only);
-	run_kind(&kb, nb, secs * 0.4, 0);
+	lin_kind_run(&kb, nb, secs * 0.4, 0);
 	ok(kb.bad == 0 && kb.histories >= nb,
 	    "oneshot broadcast: %lu histories, all linearizable (%lu only with "
 	    "two-step sends)", kb.histories, kb.weak_only);
-	ok(saw(&ko, LIN_SEND, ACHAN_OK) && saw(&ko, LIN_SEND, ACHAN_CLOSED) &&
-	    saw(&ko, LIN_TRY_RECV, ACHAN_OK) &&
-	    saw(&ko, LIN_TRY_RECV, ACHAN_EMPTY) &&
-	    saw(&ko, LIN_TRY_RECV, ACHAN_CLOSED) &&
-	    saw(&ko, LIN_RECV, ACHAN_OK) &&
-	    saw(&ko, LIN_RECV, ACHAN_CLOSED) &&
-	    saw(&ko, LIN_RECV_UNTIL, ACHAN_TIMEDOUT) &&
-	    saw(&ko, LIN_CLOSE, ACHAN_NEWLY_CLOSED) &&
-	    saw(&ko, LIN_CLOSE, ACHAN_ALREADY_CLOSED) &&
-	    saw(&kb, LIN_RECV, ACHAN_OK) && saw(&kb, LIN_TRY_RECV, ACHAN_OK),
+	ok(lin_kind_saw(&ko, LIN_SEND, ACHAN_OK) && lin_kind_saw(&ko, LIN_SEND, ACHAN_CLOSED) &&
+	    lin_kind_saw(&ko, LIN_TRY_RECV, ACHAN_OK) &&
+	    lin_kind_saw(&ko, LIN_TRY_RECV, ACHAN_EMPTY) &&
+	    lin_kind_saw(&ko, LIN_TRY_RECV, ACHAN_CLOSED) &&
+	    lin_kind_saw(&ko, LIN_RECV, ACHAN_OK) &&
+	    lin_kind_saw(&ko, LIN_RECV, ACHAN_CLOSED) &&
+	    lin_kind_saw(&ko, LIN_RECV_UNTIL, ACHAN_TIMEDOUT) &&
+	    lin_kind_saw(&ko, LIN_CLOSE, ACHAN_NEWLY_CLOSED) &&
+	    lin_kind_saw(&ko, LIN_CLOSE, ACHAN_ALREADY_CLOSED) &&
+	    lin_kind_saw(&kb, LIN_RECV, ACHAN_OK) && lin_kind_saw(&kb, LIN_TRY_RECV, ACHAN_OK),
 	    "the histories covered sent, taken, empty, timed out, blocked and "
 	    "closed results");
 	diag("in total %lu oneshot histories checked",
 	    ko.histories + kb.histories);
 
-	run_kind(&kx, nx, 0.0, 1);
+	lin_kind_run(&kx, nx, 0.0, 1);
 	ok(kx.bad >= 1, "the broken oneshot is caught (after %lu histories, "
 	    "limit %lu)", kx.first_bad ? kx.first_bad : kx.histories, nx);
 	ok(kx.first_bad != 0 && kx.first_bad <= nx / 4,

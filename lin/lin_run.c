@@ -449,7 +449,7 @@ lin_kind_run(struct lin_kind *k, unsigned long count, double min_seconds,
 		for (int j = 0; j < nb; j++) {
 			struct lin_history *h = &hs[j];
 
-			k->finish(k->ctx, j, h);
+			k->finish(k, j, h);
 			tc = lin_now();
 			memset(&stats, 0, sizeof(stats));
 			ok = lin_check(k->model, h, &stats, NULL);
@@ -479,6 +479,13 @@ lin_kind_run(struct lin_kind *k, unsigned long count, double min_seconds,
 		}
 	}
 	k->seconds = lin_now() - t0;
+	lin_kind_report(k);
+}
+
+int
+lin_kind_saw(const struct lin_kind *k, int code, int st)
+{
+	return k->status_count[code][st] > 0;
 }
 
 void

@@ -64,8 +64,6 @@ struct st_ctx {
 enum { AFTER_ANY, AFTER_LAST, AFTER_INIT, AFTER_BEFORE_INIT, AFTER_NMODES };
 
 static unsigned long history_no;
-static struct lin_kind *cur_kind;
-
 /* --- the reaper: destroys closed channels off the main thread ------------- */
 
 #define GRAVE_MAX 4096
@@ -248,9 +246,9 @@ st_plan(void *ctx, int slot, struct lin_history *h)
 }
 
 static void
-st_finish(void *ctx, int slot, struct lin_history *h)
+st_finish(struct lin_kind *k, int slot, struct lin_history *h)
 {
-	struct st_ctx *sc = ctx;
+	struct st_ctx *sc = k->ctx;
 	struct st_slot *c = &sc->slot[slot];
 	struct lin_op op;
 	uint64_t out = 0, id = 0;
@@ -259,7 +257,7 @@ st_finish(void *ctx, int slot, struct lin_history *h)
 	memset(&op, 0, sizeof(op));
 	op.code = LIN_TRY_RECV;
 	op.arg = AFTER_ANY;
-	lin_exec_main(cur_kind, slot, h, op);
+	lin_exec_main(k, slot, h, op);
 	/* where the next history starts (quiescent now) */
 	for (int i = 0; i < h->n; i++)
 		if (h->ops[i].code == LIN_CLOSE)
@@ -275,15 +273,6 @@ st_finish(void *ctx, int slot, struct lin_history *h)
 }
 
 static void
-run_kind(struct lin_kind *k, unsigned long count, double secs,
-    unsigned long stop_after_bad)
-{
-	cur_kind = k;
-	lin_kind_run(k, count, secs, stop_after_bad);
-	lin_kind_report(k);
-}
-
-static void
 destroy_slots(struct st_ctx *sc)
 {
 	for (int j = 0; j < LIN_BATCH; j++)
@@ -291,12 +280,6 @@ destroy_slots(struct st_ctx *sc)
 			bury(sc->slot[j].st);
 			sc->slot[j].st = NULL;
 		}
-}
-
-static int
-saw(const struct lin_kind *k, int code, int st)
-{
-	return k->status_count[code][st] > 0;
 }
 
 int
@@ -320,22 +303,22 @@ main(void)
 		bail_out("pthread_create failed");
 
 	lin_pool_start();
-	run_kind(&ks, n, secs, 0);
+	lin_kind_run(&ks, n, secs, 0);
 	ok(ks.bad == 0 && ks.histories >= n,
 	    "state broadcast: %lu histories, all linearizable", ks.histories);
-	ok(saw(&ks, LIN_SEND, ACHAN_OK) && saw(&ks, LIN_SEND, ACHAN_CLOSED) &&
-	    saw(&ks, LIN_TRY_RECV, ACHAN_OK) &&
-	    saw(&ks, LIN_TRY_RECV, ACHAN_EMPTY) &&
-	    saw(&ks, LIN_TRY_RECV, ACHAN_CLOSED) &&
-	    saw(&ks, LIN_RECV, ACHAN_OK) &&
-	    saw(&ks, LIN_RECV_UNTIL, ACHAN_TIMEDOUT) &&
-	    saw(&ks, LIN_RECV_UNTIL, ACHAN_OK) &&
-	    saw(&ks, LIN_CLOSE, ACHAN_NEWLY_CLOSED),
+	ok(lin_kind_saw(&ks, LIN_SEND, ACHAN_OK) && lin_kind_saw(&ks, LIN_SEND, ACHAN_CLOSED) &&
+	    lin_kind_saw(&ks, LIN_TRY_RECV, ACHAN_OK) &&
+	    lin_kind_saw(&ks, LIN_TRY_RECV, ACHAN_EMPTY) &&
+	    lin_kind_saw(&ks, LIN_TRY_RECV, ACHAN_CLOSED) &&
+	    lin_kind_saw(&ks, LIN_RECV, ACHAN_OK) &&
+	    lin_kind_saw(&ks, LIN_RECV_UNTIL, ACHAN_TIMEDOUT) &&
+	    lin_kind_saw(&ks, LIN_RECV_UNTIL, ACHAN_OK) &&
+	    lin_kind_saw(&ks, LIN_CLOSE, ACHAN_NEWLY_CLOSED),
 	    "the histories covered newer, nothing newer, timed out, blocked and "
 	    "closed results");
 	destroy_slots(&cs);
 
-	run_kind(&kx, nx, 0.0, 1);
+	lin_kind_run(&kx, nx, 0.0, 1);
 	ok(kx.bad >= 1, "the broken reader is caught (after %lu histories, "
 	    "limit %lu)", kx.first_bad ? kx.first_bad : kx.histories, nx);
 	ok(kx.first_bad != 0 && kx.first_bad <= nx / 4,
