@@ -648,10 +648,11 @@ bad_args(unsigned arg)
 }
 
 static void
-run_op(unsigned b)
+run_op(unsigned b, struct fz_in *in)
 {
 	unsigned arg = b >> 4;
 
+	(void)in;	/* one byte per operation */
 	switch (b & 15) {
 	case 0: try_send(); break;
 	case 1: try_recv(); break;
@@ -764,17 +765,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fz_in in = { data, size };
+	static const struct fz_target target = {
+		"chan", NULL, setup, run_op, teardown, in_wake
+	};
 
-	if (size == 0)
-		return 0;
-	fz_setup("chan");
-	fz_begin();
-	setup(fz_byte(&in));
-	fz_in_wake = in_wake;
-	while (fz_more(&in))
-		run_op(fz_byte(&in));
-	teardown();
-	fz_end();
-	return 0;
+	return fz_run(&target, data, size);
 }

@@ -622,22 +622,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int once;
-	struct fz_in in = { data, size };
+	static const struct fz_target target = {
+		"state", barrier_at_exit, setup, run_op, teardown, in_wake
+	};
 
-	if (size == 0)
-		return 0;
-	if (!once) {
-		once = 1;
-		fz_setup("state");
-		atexit(barrier_at_exit);	/* runs before fz's report */
-	}
-	fz_begin();
-	setup(fz_byte(&in));
-	fz_in_wake = in_wake;
-	while (fz_more(&in))
-		run_op(fz_byte(&in), &in);
-	teardown();
-	fz_end();
-	return 0;
+	return fz_run(&target, data, size);
 }

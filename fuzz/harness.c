@@ -319,3 +319,29 @@ fz_past(void)
 		ts.tv_sec--;
 	return ts;
 }
+
+/* --- one target --------------------------------------------------------------------- */
+
+int
+fz_run(const struct fz_target *t, const uint8_t *data, size_t size)
+{
+	static int once;
+	struct fz_in in = { data, size };
+
+	if (size == 0)
+		return 0;
+	if (!once) {
+		once = 1;
+		fz_setup(t->name);
+		if (t->at_exit != NULL)
+			atexit(t->at_exit);	/* after fz_setup's: runs first */
+	}
+	fz_begin();
+	t->setup(fz_byte(&in));
+	fz_in_wake = t->in_wake;
+	while (fz_more(&in))
+		t->run_op(fz_byte(&in), &in);
+	t->teardown();
+	fz_end();
+	return 0;
+}

@@ -116,6 +116,26 @@ extern unsigned fz_wakes[FZ_SLOTS];
  */
 extern void (*fz_in_wake)(unsigned slot);
 
+/* --- one target ------------------------------------------------------------------ */
+
+/*
+ * What LLVMFuzzerTestOneInput runs for each input (fz_run): the first byte
+ * to setup (the object's geometry), then run_op for every further byte (it
+ * may consume more of the input), then teardown; in_wake becomes
+ * fz_in_wake.  at_exit (may be NULL) is registered once, and runs before
+ * the harness's report.
+ */
+struct fz_target {
+	const char *name;
+	void (*at_exit)(void);
+	void (*setup)(unsigned hdr);
+	void (*run_op)(unsigned b, struct fz_in *in);
+	void (*teardown)(void);
+	void (*in_wake)(unsigned slot);
+};
+
+int fz_run(const struct fz_target *t, const uint8_t *data, size_t size);
+
 /*
  * The slots woken, in the order of their wake calls (an executor's ready
  * queue): the targets poll them from there.  A slot may be listed after
