@@ -427,18 +427,13 @@ achan_chan_recv_poll(struct achan_chan_recv_future *f,
 int
 achan_chan_send_cancel(struct achan_chan_send_future *f)
 {
-	if (f == NULL || f->_w._side != SIDE_SEND || f->_ch == NULL ||
-	    achan__waiter_waking_self(&f->_w))
+	int r;
+
+	if (f == NULL)
 		return ACHAN_EINVAL;
-	/* Not registered: answer without the channel, which a finished
-	 * future may have outlived (paired channels). */
-	if (f->_w._phase == ACHAN__PHASE_FINISHED)
-		return f->_w._result == ACHAN_OK ? ACHAN_OK : ACHAN_CANCELLED;
-	if (f->_w._phase == ACHAN__PHASE_FRESH) {
-		f->_w._phase = ACHAN__PHASE_FINISHED;
-		f->_w._result = ACHAN_CANCELLED;
-		return ACHAN_CANCELLED;
-	}
+	r = achan__future_cancel_begin(&f->_w, SIDE_SEND, f->_ch);
+	if (r != ACHAN_PENDING)
+		return r;
 	if (achan__chan_is_local(f->_ch))
 		return achan__chan_local_send_cancel(f);
 	return chan_send_cancel(f);
@@ -447,18 +442,13 @@ achan_chan_send_cancel(struct achan_chan_send_future *f)
 int
 achan_chan_recv_cancel(struct achan_chan_recv_future *f)
 {
-	if (f == NULL || f->_w._side != SIDE_RECV || f->_ch == NULL ||
-	    achan__waiter_waking_self(&f->_w))
+	int r;
+
+	if (f == NULL)
 		return ACHAN_EINVAL;
-	/* Not registered: answer without the channel, which a finished
-	 * future may have outlived (paired channels). */
-	if (f->_w._phase == ACHAN__PHASE_FINISHED)
-		return f->_w._result == ACHAN_OK ? ACHAN_OK : ACHAN_CANCELLED;
-	if (f->_w._phase == ACHAN__PHASE_FRESH) {
-		f->_w._phase = ACHAN__PHASE_FINISHED;
-		f->_w._result = ACHAN_CANCELLED;
-		return ACHAN_CANCELLED;
-	}
+	r = achan__future_cancel_begin(&f->_w, SIDE_RECV, f->_ch);
+	if (r != ACHAN_PENDING)
+		return r;
 	if (achan__chan_is_local(f->_ch))
 		return achan__chan_local_recv_cancel(f);
 	return chan_recv_cancel(f);

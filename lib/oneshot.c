@@ -738,18 +738,10 @@ fut_poll(struct achan__waiter *w, struct achan__once *o, int bcast,
 static int
 fut_cancel(struct achan__waiter *w, struct achan__once *o)
 {
-	if (w->_side != ONCE_SIDE_RECV || o == NULL ||
-	    achan__waiter_waking_self(w))
-		return ACHAN_EINVAL;
-	/* Not registered: answer without the object, which a finished
-	 * future may have outlived (paired objects). */
-	if (w->_phase == ACHAN__PHASE_FINISHED)
-		return w->_result == ACHAN_OK ? ACHAN_OK : ACHAN_CANCELLED;
-	if (w->_phase == ACHAN__PHASE_FRESH) {
-		w->_phase = ACHAN__PHASE_FINISHED;
-		w->_result = ACHAN_CANCELLED;
-		return ACHAN_CANCELLED;
-	}
+	int r = achan__future_cancel_begin(w, ONCE_SIDE_RECV, o);
+
+	if (r != ACHAN_PENDING)
+		return r;
 	if (achan__once_is_local(o))
 		return achan__oneshot_local_recv_cancel(o, w);
 	return once_recv_cancel(o, w);

@@ -414,18 +414,13 @@ achan_state_recv_poll(struct achan_state_recv_future *f,
 int
 achan_state_recv_cancel(struct achan_state_recv_future *f)
 {
-	if (f == NULL || f->_w._side != STATE_SIDE_RECV || f->_st == NULL ||
-	    achan__waiter_waking_self(&f->_w))
+	int r;
+
+	if (f == NULL)
 		return ACHAN_EINVAL;
-	/* Not registered: answer without the channel, which a finished
-	 * future may have outlived (paired channels). */
-	if (f->_w._phase == ACHAN__PHASE_FINISHED)
-		return f->_w._result == ACHAN_OK ? ACHAN_OK : ACHAN_CANCELLED;
-	if (f->_w._phase == ACHAN__PHASE_FRESH) {
-		f->_w._phase = ACHAN__PHASE_FINISHED;
-		f->_w._result = ACHAN_CANCELLED;
-		return ACHAN_CANCELLED;
-	}
+	r = achan__future_cancel_begin(&f->_w, STATE_SIDE_RECV, f->_st);
+	if (r != ACHAN_PENDING)
+		return r;
 	if (achan__state_is_local(f->_st))
 		return achan__state_local_recv_cancel(f);
 	return state_recv_cancel(f);

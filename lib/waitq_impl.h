@@ -264,6 +264,30 @@ achan__waiter_waking_self(const struct achan__waiter *w)
 	return achan__tls_waking == w;
 }
 
+/*
+ * The start of every public cancel, before the object is touched: w must be
+ * a future of this side, made on an object, and not be cancelled from
+ * inside its own waker (EINVAL).  A future that is not registered is
+ * answered here without the object, which a finished future may have
+ * outlived (paired objects).  ACHAN_PENDING: registered; the kind's cancel
+ * goes on.
+ */
+static inline int
+achan__future_cancel_begin(struct achan__waiter *w, uint32_t side,
+		const void *obj)
+{
+	if (w->_side != side || obj == NULL || achan__waiter_waking_self(w))
+		return ACHAN_EINVAL;
+	if (w->_phase == ACHAN__PHASE_FINISHED)
+		return w->_result == ACHAN_OK ? ACHAN_OK : ACHAN_CANCELLED;
+	if (w->_phase == ACHAN__PHASE_FRESH) {
+		w->_phase = ACHAN__PHASE_FINISHED;
+		w->_result = ACHAN_CANCELLED;
+		return ACHAN_CANCELLED;
+	}
+	return ACHAN_PENDING;
+}
+
 static inline void
 achan__future_init(struct achan__waiter *w, uint32_t side)
 {
