@@ -288,6 +288,7 @@ bounded_send_poll(struct achan_chan_send_future *f,
 		if (s != ACHAN__W_QUEUED)
 			break;	/* a hint: try again from scratch */
 		sync_lock(&ch->sendq.lock);
+		/* relaxed: claims happen under the lock we hold */
 		if (sync_load(&w->_state, RELAXED) != ACHAN__W_QUEUED) {
 			sync_unlock(&ch->sendq.lock);
 			continue;	/* claimed meanwhile */
@@ -386,6 +387,7 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 			break;	/* woken (hint or close): try from scratch */
 		r = pop_settled(ch, f->_out);
 		sync_lock(&ch->recvq.lock);
+		/* relaxed: claims happen under the lock we hold */
 		s = sync_load(&w->_state, RELAXED);
 		if (r == ACHAN_EMPTY) {
 			if (s != ACHAN__W_QUEUED) {
@@ -522,6 +524,7 @@ unbuffered_repoll(struct achan_chan *ch, struct achan__waiter *w,
 		if (s != ACHAN__W_QUEUED)
 			return -1;
 		sync_lock(&ch->recvq.lock);
+		/* relaxed: claims happen under the lock we hold */
 		if (sync_load(&w->_state, RELAXED) == ACHAN__W_QUEUED) {
 			/* Both queues are never non-empty at once under this
 			 * lock, so there is nobody to meet: just a new waker. */

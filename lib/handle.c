@@ -34,6 +34,7 @@ int
 achan__handle_clone(struct achan__object *o, int role)
 {
 	uint32_t *count = role_count(o, role);
+	/* relaxed: a count, as in the CAS below */
 	uint32_t n = __atomic_load_n(count, __ATOMIC_RELAXED);
 
 	if (o->kind->single[role])

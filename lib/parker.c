@@ -260,6 +260,9 @@ achan__park(struct achan__parker *p, const struct timespec *deadline)
 		}
 		if (err == ETIMEDOUT) {
 			expected = PARKER_PARKED;
+			/* relaxed: PARKED -> EMPTY publishes nothing; if a
+			 * wake came first the CAS fails and parker_consume's
+			 * acquire (P2) takes it. */
 			if (__atomic_compare_exchange_n(&p->state, &expected,
 					PARKER_EMPTY, 0, __ATOMIC_RELAXED,
 					__ATOMIC_RELAXED))

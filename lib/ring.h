@@ -319,6 +319,10 @@ achan__ring_len(const struct achan__ring *r)
 {
 	uint64_t tail, head;
 
+	/* acquire: pairs with the claiming CASes (S1, S2; seq_cst, so
+	 * release too): a length that counts a send also shows what the
+	 * sender wrote before it.  The tail re-read makes head and tail one
+	 * snapshot. */
 	for (;;) {
 		tail = sync_load(&r->tail, ACQUIRE);
 		head = sync_load(&r->head, ACQUIRE);

@@ -447,6 +447,7 @@ state_recv_poll(struct achan_state_recv_future *f,
 		/* Polled again while queued: look without the lock. */
 		r = state_look(st, f->_after, f->_out, f->_id, 1);
 		sync_lock(&st->waitq.lock);
+		/* relaxed: claims happen under the lock we hold */
 		s = sync_load(&w->_state, RELAXED);
 		if (r == ACHAN_EMPTY) {
 			if (s != ACHAN__W_QUEUED) {

@@ -68,6 +68,8 @@ achan__future_finish(struct achan__waiter *w, struct achan__object *o,
 
 	w->_phase = ACHAN__PHASE_FINISHED;
 	w->_result = result;
+	/* relaxed: a finished future is the owner's alone (no queue holds
+	 * it, and W2 was the waker's last access, seen by W3 before us) */
 	sync_store(&w->_state, ACHAN__W_IDLE, RELAXED);
 	if (!registered)
 		return result;
@@ -320,6 +322,7 @@ achan__future_cancel(struct achan__waiter *w, struct achan__waitq *q,
 
 	ACHAN__FAULT(ACHAN__FP_WAITQ_CANCEL, w);
 	sync_lock(lock);
+	/* relaxed: claims happen under the lock we hold */
 	s = sync_load(&w->_state, RELAXED);
 	if (s == ACHAN__W_QUEUED) {
 		achan__waitq_remove(q, w);
