@@ -300,8 +300,15 @@ int lin_strict(void);
 /* diag() the counts and timing of a finished kind. */
 void lin_kind_report(const struct lin_kind *k);
 
-/* 1 if operation `code` answered status `st` in some history of k (the
- * histories exercised what they should). */
-int lin_kind_saw(const struct lin_kind *k, int code, int st);
+/* One result the histories of a kind should have exercised. */
+struct lin_saw {
+	const struct lin_kind *kind;
+	int code;	/* enum lin_opcode */
+	int st;		/* the status it answered */
+};
+
+/* 1 if every result in want[0..n) came up in some history of its kind;
+ * each one that did not is named in a diag(). */
+int lin_kind_saw_all(const struct lin_saw *want, size_t n);
 
 #endif /* ACHAN_LIN_H */

@@ -180,6 +180,21 @@ main(void)
 	struct lin_kind k2 = k1, k0 = k1, kb = k1;
 	unsigned long n1 = total * 2 / 5, n2 = total * 2 / 5,
 	    n0 = total - n1 - n2, nb = 20000;
+	const struct lin_saw want[] = {
+		{ &k1, LIN_TRY_SEND, ACHAN_FULL },
+		{ &k1, LIN_TRY_RECV, ACHAN_OK },
+		{ &k1, LIN_TRY_RECV, ACHAN_EMPTY },
+		{ &k1, LIN_SEND_UNTIL, ACHAN_TIMEDOUT },
+		{ &k1, LIN_RECV, ACHAN_OK },
+		{ &k1, LIN_SEND, ACHAN_OK },
+		{ &k1, LIN_SEND, ACHAN_CLOSED },
+		{ &k1, LIN_CLOSE, ACHAN_NEWLY_CLOSED },
+		{ &k2, LIN_TRY_SEND, ACHAN_FULL },
+		{ &k0, LIN_TRY_SEND, ACHAN_OK },
+		{ &k0, LIN_TRY_RECV, ACHAN_OK },
+		{ &k0, LIN_SEND, ACHAN_OK },
+		{ &k0, LIN_RECV_UNTIL, ACHAN_OK },
+	};
 
 	plan(6);
 	tap_watchdog(900);
@@ -213,17 +228,7 @@ main(void)
 	lin_kind_run(&k0, n0, secs * 0.2, 0);
 	ok(k0.bad == 0 && k0.histories >= n0,
 	    "unbuffered: %lu histories, all linearizable", k0.histories);
-	ok(lin_kind_saw(&k1, LIN_TRY_SEND, ACHAN_FULL) &&
-	    lin_kind_saw(&k1, LIN_TRY_RECV, ACHAN_OK) &&
-	    lin_kind_saw(&k1, LIN_TRY_RECV, ACHAN_EMPTY) &&
-	    lin_kind_saw(&k1, LIN_SEND_UNTIL, ACHAN_TIMEDOUT) &&
-	    lin_kind_saw(&k1, LIN_RECV, ACHAN_OK) && lin_kind_saw(&k1, LIN_SEND, ACHAN_OK) &&
-	    lin_kind_saw(&k1, LIN_SEND, ACHAN_CLOSED) &&
-	    lin_kind_saw(&k1, LIN_CLOSE, ACHAN_NEWLY_CLOSED) &&
-	    lin_kind_saw(&k2, LIN_TRY_SEND, ACHAN_FULL) &&
-	    lin_kind_saw(&k0, LIN_TRY_SEND, ACHAN_OK) &&
-	    lin_kind_saw(&k0, LIN_TRY_RECV, ACHAN_OK) &&
-	    lin_kind_saw(&k0, LIN_SEND, ACHAN_OK) && lin_kind_saw(&k0, LIN_RECV_UNTIL, ACHAN_OK),
+	ok(lin_kind_saw_all(want, sizeof(want) / sizeof(want[0])),
 	    "the histories covered full, empty, timed out, blocked, closed and "
 	    "rendezvous results");
 	diag("in total %lu channel histories checked",

@@ -483,9 +483,19 @@ lin_kind_run(struct lin_kind *k, unsigned long count, double min_seconds,
 }
 
 int
-lin_kind_saw(const struct lin_kind *k, int code, int st)
+lin_kind_saw_all(const struct lin_saw *want, size_t n)
 {
-	return k->status_count[code][st] > 0;
+	size_t i;
+	int all = 1;
+
+	for (i = 0; i < n; i++) {
+		if (want[i].kind->status_count[want[i].code][want[i].st] > 0)
+			continue;
+		diag("%s: no %s answered %s", want[i].kind->name,
+		    lin_opname(want[i].code), lin_stname(want[i].st));
+		all = 0;
+	}
+	return all;
 }
 
 void

@@ -292,6 +292,17 @@ main(void)
 	    .model = &lin_model_state, .ctx = &cs, .plan = st_plan,
 	    .exec = st_exec, .finish = st_finish };
 	struct lin_kind kx = ks;
+	const struct lin_saw want[] = {
+		{ &ks, LIN_SEND, ACHAN_OK },
+		{ &ks, LIN_SEND, ACHAN_CLOSED },
+		{ &ks, LIN_TRY_RECV, ACHAN_OK },
+		{ &ks, LIN_TRY_RECV, ACHAN_EMPTY },
+		{ &ks, LIN_TRY_RECV, ACHAN_CLOSED },
+		{ &ks, LIN_RECV, ACHAN_OK },
+		{ &ks, LIN_RECV_UNTIL, ACHAN_TIMEDOUT },
+		{ &ks, LIN_RECV_UNTIL, ACHAN_OK },
+		{ &ks, LIN_CLOSE, ACHAN_NEWLY_CLOSED },
+	};
 	double t0;
 
 	plan(5);
@@ -306,14 +317,7 @@ main(void)
 	lin_kind_run(&ks, n, secs, 0);
 	ok(ks.bad == 0 && ks.histories >= n,
 	    "state broadcast: %lu histories, all linearizable", ks.histories);
-	ok(lin_kind_saw(&ks, LIN_SEND, ACHAN_OK) && lin_kind_saw(&ks, LIN_SEND, ACHAN_CLOSED) &&
-	    lin_kind_saw(&ks, LIN_TRY_RECV, ACHAN_OK) &&
-	    lin_kind_saw(&ks, LIN_TRY_RECV, ACHAN_EMPTY) &&
-	    lin_kind_saw(&ks, LIN_TRY_RECV, ACHAN_CLOSED) &&
-	    lin_kind_saw(&ks, LIN_RECV, ACHAN_OK) &&
-	    lin_kind_saw(&ks, LIN_RECV_UNTIL, ACHAN_TIMEDOUT) &&
-	    lin_kind_saw(&ks, LIN_RECV_UNTIL, ACHAN_OK) &&
-	    lin_kind_saw(&ks, LIN_CLOSE, ACHAN_NEWLY_CLOSED),
+	ok(lin_kind_saw_all(want, sizeof(want) / sizeof(want[0])),
 	    "the histories covered newer, nothing newer, timed out, blocked and "
 	    "closed results");
 	destroy_slots(&cs);
