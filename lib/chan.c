@@ -59,6 +59,11 @@ achan_chan_init(void *mem, size_t memsize, size_t elem_size, size_t capacity,
 	achan__ring_init(&ch->ring, ch->slots, capacity, elem_size);
 	achan__waitq_init(&ch->sendq);
 	achan__waitq_init(&ch->recvq);
+	if (capacity > 0) {
+		/* the ring's wait bit mirrors "senders wait" (ring.h) */
+		ch->sendq.mirror = &ch->ring.tail;
+		ch->sendq.mirror_bit = achan__ring_wait_bit(&ch->ring);
+	}
 	ch->flags = flags;
 	ch->obj.local = (flags & ACHAN_LOCAL) != 0;
 	ch->magic = CHAN_MAGIC;

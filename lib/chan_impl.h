@@ -120,7 +120,8 @@ as_recv(struct achan__waiter *w)
 	return achan__container_of(w, struct achan_chan_recv_future, _w);
 }
 
-/* ring_pop, waiting out a producer that claimed the oldest slot. */
+/* ring_pop, waiting out a producer that claimed the oldest slot (never
+ * under a queue lock: the wait yields, but the producer may be stalled). */
 static inline int
 pop_settled(struct achan_chan *ch, void *out)
 {
@@ -132,7 +133,8 @@ pop_settled(struct achan_chan *ch, void *out)
 	return r;
 }
 
-/* ring_push, waiting out a consumer that is freeing the slot at the tail. */
+/* ring_push, waiting out a consumer that is freeing the slot at the tail
+ * (never under a queue lock, as above). */
 static inline int
 push_settled(struct achan_chan *ch, const void *value)
 {
@@ -155,45 +157,85 @@ wake_receiver_if_waiting(struct achan_chan *ch)
 		    ACHAN__W_NOTIFIED);
 }
 
+/* What serving the waiting senders did, to finish after the lock. */
+struct serve {
+	struct achan__wakelist l;	/* senders served (DONE), then others */
+	unsigned moved;		/* values moved in: a receiver wakeup each */
+	int self_done;		/* the serving sender's own value went in */
+};
+
+#define SERVE_INIT { ACHAN__WAKELIST_INIT, 0, 0 }
+
+/* After the lock: wake the senders served, then a receiver per value. */
+static inline void
+serve_finish(struct achan_chan *ch, struct serve *sv)
+{
+	achan__wakelist_run(&sv->l);
+	for (; sv->moved > 0; sv->moved--)
+		wake_receiver_if_waiting(ch);
+}
+
 /*
- * Under sendq's lock: move values of the oldest waiting senders into the
- * ring while it has room, claiming their futures DONE into *l.  `settled`
- * also waits out a slot still being vacated by a receive (the helpers
- * below need the exact answer; a receive serving after its own take does
- * not: the receive vacating that slot serves after it).  Returns how many.
+ * Under sendq's lock (held again on return): move values of the oldest
+ * waiting senders into the ring while it has room, claiming their futures
+ * DONE into sv->l; `self`, the serving sender's own future, just leaves the
+ * queue (sv->self_done).  The pushes are "served" ones: they claim slots
+ * although the wait bit is set, which keeps every new send out.
+ *
+ * A slot at the tail still being vacated by a receive (INFLIGHT) is never
+ * waited for under the lock (issue 14, C3).  With `wait`, the lock is
+ * dropped while the receive finishes (yielding), then serving resumes: the
+ * registering sender, and a try_send / try_recv / close that must answer
+ * exactly, do that.  Without it the slot is left to the receive vacating
+ * it, which serves after its R2 - a receive serving after its own take.
+ * Why nobody is stranded then: that receive's D2 (seq_cst load of
+ * sendq.nwaiting, after its S2) and each waiting sender's F2 (after its
+ * registration, before its first serve with `wait`) are a store-buffering
+ * pair: either D2 sees a sender waiting and serves, or the sender's serve,
+ * which follows F2, sees the receive's S2 (A4, the head moved) and waits
+ * for the slot itself.
  */
-static inline unsigned
-serve_senders_locked(struct achan_chan *ch, struct achan__wakelist *l,
-		int settled)
+static inline void
+serve_senders_locked(struct achan_chan *ch, struct serve *sv,
+		struct achan__waiter *self, int wait)
 {
 	struct achan__waiter *w;
-	unsigned moved = 0;
+	unsigned spins = 0;
+	int r = ACHAN_OK;
 
-	while ((w = achan__waitq_head(&ch->sendq)) != NULL &&
-	    (settled ? push_settled(ch, as_send(w)->_value) :
-	    achan__ring_push(&ch->ring, as_send(w)->_value)) == ACHAN_OK) {
-		achan__waitq_unlink(&ch->sendq, w);
-		achan__waiter_claim(l, w, ACHAN__W_DONE);
-		moved++;
+	for (;;) {
+		while ((w = achan__waitq_head(&ch->sendq)) != NULL &&
+		    (r = achan__ring_push_served(&ch->ring,
+		    as_send(w)->_value)) == ACHAN_OK) {
+			sv->moved++;
+			if (w == self) {
+				achan__waitq_remove(&ch->sendq, w);
+				sv->self_done = 1;
+			} else {
+				achan__waitq_unlink(&ch->sendq, w);
+				achan__waiter_claim(&sv->l, w, ACHAN__W_DONE);
+			}
+		}
+		if (w == NULL || r != ACHAN__RING_INFLIGHT || !wait)
+			return;
+		sync_unlock(&ch->sendq.lock);
+		achan__inflight_pause(&spins);
+		sync_lock(&ch->sendq.lock);
 	}
-	return moved;
 }
 
 /* Move values of the oldest waiting senders into the ring while it has room.
  * Modelled in model/chan_send_wakeup.pml (proctype receiver). */
 static inline void
-serve_senders(struct achan_chan *ch, int settled)
+serve_senders(struct achan_chan *ch, int wait)
 {
-	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
-	unsigned moved;
+	struct serve sv = SERVE_INIT;
 
 	sync_lock(&ch->sendq.lock);
-	moved = serve_senders_locked(ch, &l, settled);
+	serve_senders_locked(ch, &sv, NULL, wait);
 	sync_unlock(&ch->sendq.lock);
 	ACHAN__FAULT(ACHAN__FP_CHAN_SERVE, &ch->obj);
-	achan__wakelist_run(&l);
-	while (moved-- > 0)
-		wake_receiver_if_waiting(ch);
+	serve_finish(ch, &sv);
 }
 
 /*
@@ -202,18 +244,11 @@ serve_senders(struct achan_chan *ch, int settled)
  * waiting).  An operation that meets that window - senders waiting and room
  * free - finishes the handover itself before it answers, so that what it
  * answers is linearizable (lin/ caught the window: EMPTY, FULL, and a close
- * failing a sender whose slot had been freed before it).  acquire: pairs
- * with the lock release that published the registration.
+ * failing a sender whose slot had been freed before it).
+ *
+ * Out of line: it runs only while senders wait, and inlined it would push
+ * the fast paths that test for it out of line themselves.
  */
-static inline int
-senders_owed_room(struct achan_chan *ch)
-{
-	return sync_load(&ch->sendq.nwaiting, ACQUIRE) != 0 &&
-	    achan__ring_has_room(&ch->ring);
-}
-
-/* Out of line: it runs only while senders wait, and inlined it would push
- * the fast paths that test for it out of line themselves. */
 static achan__noinline void
 hand_over_owed_room(struct achan_chan *ch)
 {
@@ -232,34 +267,46 @@ serve_senders_if_waiting(struct achan_chan *ch)
 /* --- bounded: send ----------------------------------------------------------- */
 
 /*
- * The whole fast path: no older sender waits, and the ring has room.
- * `settle`: a slot at the tail still being vacated by a receive that has
- * claimed it is waited out.  try_send must: answering FULL there would not
- * be linearizable - the receive has taken its value, so there is room (lin/
- * caught it: FULL on an otherwise empty channel).  A caller that will just
- * try again (the blocking loop, a poll about to register and re-check)
- * passes 0 and sees FULL: waiting right behind the other side, reading the
- * line it is writing, made 1x1 streams up to three times slower.
+ * The whole fast path: one push.  It fails while older senders wait (the
+ * wait bit in the tail word), so a send never overtakes them: the bit is
+ * set by the registering sender's RMW on the tail word, and a push's CAS
+ * on that word either comes first in its modification order - the push
+ * linearizes before the registration - or fails and sees the bit.
+ *
+ * `settle` (try_send): answer exactly.  A slot at the tail still being
+ * vacated by a receive that has claimed it is waited out: FULL there would
+ * not be linearizable - the receive has taken its value, so there is room
+ * (lin/ caught it: FULL on an otherwise empty channel).  Room owed to
+ * waiting senders is handed over first (hand_over_owed_room), then we look
+ * again: FULL only if senders still wait with the ring full.  A caller that
+ * will just try again (the blocking loop, a poll about to register and
+ * serve) passes 0 and sees FULL: waiting right behind the other side,
+ * reading the line it is writing, made 1x1 streams up to three times
+ * slower.
  */
 static achan__always_inline int
 bounded_send_attempt(struct achan_chan *ch, const void *value, int settle)
 {
 	int r;
 
-	/* relaxed: a sender that registers concurrently is concurrent with us;
-	 * one registered before we started is seen (it wrote under a lock we
-	 * could not have skipped past... and if not seen, we linearize first). */
-	if (achan__unlikely(achan__waitq_nwaiting(&ch->sendq) != 0)) {
-		if (senders_owed_room(ch))
+	for (;;) {
+		r = settle ? push_settled(ch, value) :
+		    achan__ring_push(&ch->ring, value);
+		if (achan__likely(r == ACHAN_OK)) {
+			wake_receiver_if_waiting(ch);
+			return ACHAN_OK;
+		}
+		if (r != ACHAN__RING_WAITING)
+			return r == ACHAN__RING_INFLIGHT ? ACHAN_FULL : r;
+		if (!settle)
+			return ACHAN_FULL;
+		r = achan__ring_owed_room(&ch->ring);
+		if (r == 0)
+			return ACHAN_FULL;	/* senders wait, ring full */
+		if (r > 0)
 			hand_over_owed_room(ch);
-		if (achan__waitq_nwaiting(&ch->sendq) != 0)
-			return achan__ring_is_closed(&ch->ring) ?
-			    ACHAN_CLOSED : ACHAN_FULL;
+		/* r < 0: nobody waits any more (or closed): look again */
 	}
-	r = settle ? push_settled(ch, value) : achan__ring_push(&ch->ring, value);
-	if (achan__likely(r == ACHAN_OK))
-		wake_receiver_if_waiting(ch);
-	return r == ACHAN__RING_INFLIGHT ? ACHAN_FULL : r;
 }
 
 static inline int
@@ -268,13 +315,21 @@ bounded_try_send(struct achan_chan *ch, const void *value)
 	return bounded_send_attempt(ch, value, 1);
 }
 
-/* Modelled in model/chan_send_wakeup.pml (proctype sender). */
+/*
+ * Modelled in model/chan_send_wakeup.pml (proctype sender).  A sender that
+ * found the ring full queues itself (which sets the wait bit), issues F2,
+ * and serves the queue - itself included - while there is room, waiting
+ * out with the lock dropped a slot that a receive is still vacating (see
+ * serve_senders_locked for why that closes the store-buffering window).
+ * A re-poll of a queued sender does the same.
+ */
 static inline int
 bounded_send_poll(struct achan_chan_send_future *f,
 		const struct achan_waker *waker)
 {
 	struct achan_chan *ch = f->_ch;
 	struct achan__waiter *w = &f->_w;
+	struct serve sv = SERVE_INIT;
 	uint32_t s;
 	int r;
 
@@ -293,19 +348,8 @@ bounded_send_poll(struct achan_chan_send_future *f,
 			sync_unlock(&ch->sendq.lock);
 			continue;	/* claimed meanwhile */
 		}
-		/* Still queued.  Only the oldest sender may take a slot. */
-		r = achan__waitq_head(&ch->sendq) == w ?
-		    push_settled(ch, f->_value) : ACHAN_FULL;
-		if (r == ACHAN_FULL) {
-			w->_waker = *waker;	/* keep our place, new waker */
-			sync_unlock(&ch->sendq.lock);
-			return ACHAN_PENDING;
-		}
-		achan__waitq_remove(&ch->sendq, w);
-		sync_unlock(&ch->sendq.lock);
-		if (r == ACHAN_OK)
-			wake_receiver_if_waiting(ch);
-		return achan__future_finish(w, &ch->obj, r);
+		w->_waker = *waker;	/* keep our place, new waker */
+		goto serve;
 	}
 
 	r = bounded_send_attempt(ch, f->_value, 0);
@@ -319,22 +363,22 @@ bounded_send_poll(struct achan_chan_send_future *f,
 		return achan__future_finish(w, &ch->obj, ACHAN_CLOSED);
 	}
 	w->_waker = *waker;
-	achan__waitq_push(&ch->sendq, w);
-	/* F2 (seq_cst fence): orders our nwaiting store before the retry's
+	achan__waitq_push(&ch->sendq, w);	/* sets the wait bit */
+	achan__future_registered(w, &ch->obj);
+	/* F2 (seq_cst fence): orders our nwaiting store before the serve's
 	 * loads (A1, A4); pairs with S2/D2 of a receiver freeing a slot. */
 	sync_fence_sc();
 	ACHAN__FAULT(ACHAN__FP_CHAN_SEND_REGISTERED, w);
-	r = achan__waitq_head(&ch->sendq) == w ?
-	    push_settled(ch, f->_value) : ACHAN_FULL;
-	if (r != ACHAN_FULL) {
-		achan__waitq_remove(&ch->sendq, w);
-		sync_unlock(&ch->sendq.lock);
-		if (r == ACHAN_OK)
-			wake_receiver_if_waiting(ch);
-		return achan__future_finish(w, &ch->obj, r);
-	}
-	achan__future_registered(w, &ch->obj);
+serve:
+	serve_senders_locked(ch, &sv, w, 1);
+	/* relaxed: claims happen under the lock we hold */
+	s = sync_load(&w->_state, RELAXED);
 	sync_unlock(&ch->sendq.lock);
+	serve_finish(ch, &sv);
+	if (sv.self_done)
+		return achan__future_finish(w, &ch->obj, ACHAN_OK);
+	if (s != ACHAN__W_QUEUED)	/* served or closed while unlocked */
+		return bounded_send_poll(f, waker);
 	ACHAN__FAULT(ACHAN__FP_CHAN_SEND_PENDING, w);
 	return ACHAN_PENDING;
 }
@@ -355,7 +399,8 @@ bounded_recv_attempt(struct achan_chan *ch, void *out, int settle)
 
 	if (r == ACHAN__RING_INFLIGHT)
 		return ACHAN_EMPTY;
-	if (achan__unlikely(r == ACHAN_EMPTY) && senders_owed_room(ch)) {
+	if (achan__unlikely(r == ACHAN_EMPTY) &&
+	    achan__ring_owed_room(&ch->ring) > 0) {
 		hand_over_owed_room(ch);
 		r = pop_settled(ch, out);
 	}
@@ -370,7 +415,29 @@ bounded_try_recv(struct achan_chan *ch, void *out)
 	return bounded_recv_attempt(ch, out, 1);
 }
 
-/* Modelled in model/chan_recv_wakeup.pml (proctype receiver). */
+/*
+ * Leave the queue after a look that found a value (or CLOSED).  If a
+ * sender woke us meanwhile, we used its wakeup and took a value: even.
+ */
+static inline int
+recv_leave(struct achan_chan *ch, struct achan__waiter *w, int r)
+{
+	sync_lock(&ch->recvq.lock);
+	/* relaxed: claims happen under the lock we hold */
+	if (sync_load(&w->_state, RELAXED) == ACHAN__W_QUEUED)
+		achan__waitq_remove(&ch->recvq, w);
+	sync_unlock(&ch->recvq.lock);
+	(void)achan__waiter_settle(w);
+	if (r == ACHAN_OK)
+		serve_senders_if_waiting(ch);
+	return achan__future_finish(w, &ch->obj, r);
+}
+
+/*
+ * Modelled in model/chan_recv_wakeup.pml (proctype receiver).  The looks
+ * after registering happen with the lock dropped: waiting out a send in
+ * flight (pop_settled) must not hold a queue lock (issue 14, C3).
+ */
 static inline int
 bounded_recv_poll(struct achan_chan_recv_future *f,
 		const struct achan_waker *waker)
@@ -386,27 +453,17 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 		if (s != ACHAN__W_QUEUED)
 			break;	/* woken (hint or close): try from scratch */
 		r = pop_settled(ch, f->_out);
+		if (r != ACHAN_EMPTY)
+			return recv_leave(ch, w, r);
 		sync_lock(&ch->recvq.lock);
 		/* relaxed: claims happen under the lock we hold */
-		s = sync_load(&w->_state, RELAXED);
-		if (r == ACHAN_EMPTY) {
-			if (s != ACHAN__W_QUEUED) {
-				sync_unlock(&ch->recvq.lock);
-				continue;	/* woken meanwhile: look again */
-			}
-			w->_waker = *waker;	/* keep our place, new waker */
+		if (sync_load(&w->_state, RELAXED) != ACHAN__W_QUEUED) {
 			sync_unlock(&ch->recvq.lock);
-			return ACHAN_PENDING;
+			continue;	/* woken meanwhile: look again */
 		}
-		/* Got a value (or CLOSED): leave the queue.  If a sender woke
-		 * us meanwhile, we used its wakeup and took a value: even. */
-		if (s == ACHAN__W_QUEUED)
-			achan__waitq_remove(&ch->recvq, w);
+		w->_waker = *waker;	/* keep our place, new waker */
 		sync_unlock(&ch->recvq.lock);
-		(void)achan__waiter_settle(w);
-		if (r == ACHAN_OK)
-			serve_senders_if_waiting(ch);
-		return achan__future_finish(w, &ch->obj, r);
+		return ACHAN_PENDING;
 	}
 
 	r = pop_settled(ch, f->_out);
@@ -419,20 +476,15 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 	sync_lock(&ch->recvq.lock);
 	w->_waker = *waker;
 	achan__waitq_push(&ch->recvq, w);
+	achan__future_registered(w, &ch->obj);
 	/* F2 (seq_cst fence): orders our nwaiting store before the retry's
 	 * loads (A2, A3); pairs with S1/D1 of a sender. */
 	sync_fence_sc();
 	ACHAN__FAULT(ACHAN__FP_CHAN_RECV_REGISTERED, w);
-	r = pop_settled(ch, f->_out);
-	if (r != ACHAN_EMPTY) {
-		achan__waitq_remove(&ch->recvq, w);
-		sync_unlock(&ch->recvq.lock);
-		if (r == ACHAN_OK)
-			serve_senders_if_waiting(ch);
-		return achan__future_finish(w, &ch->obj, r);
-	}
-	achan__future_registered(w, &ch->obj);
 	sync_unlock(&ch->recvq.lock);
+	r = pop_settled(ch, f->_out);
+	if (r != ACHAN_EMPTY)
+		return recv_leave(ch, w, r);
 	ACHAN__FAULT(ACHAN__FP_CHAN_RECV_PENDING, w);
 	return ACHAN_PENDING;
 }
@@ -579,30 +631,30 @@ meet_receiver(struct achan_chan *ch, void *value, struct achan__wakelist *l)
 static inline int
 chan_close(struct achan_chan *ch)
 {
-	struct achan__wakelist served = ACHAN__WAKELIST_INIT;
-	struct achan__wakelist senders = ACHAN__WAKELIST_INIT;
-	struct achan__wakelist receivers = ACHAN__WAKELIST_INIT;
+	struct serve sv = SERVE_INIT;
 	int newly;
 
-	/* Claim both queues before waking anyone: a woken owner may tear the
-	 * channel down as soon as its own future is done.  Waiting senders
-	 * first get the room receives have freed before the close (see
-	 * senders_owed_room); C1 under the same lock, so no room can be
+	/* Claim both queues into one list before waking anyone: a woken
+	 * owner may tear the channel down as soon as its own future is done,
+	 * and a waker may cancel or poll any other future of the list (it is
+	 * then taken out, never waited for: waitq.h).  Waiting senders first
+	 * get the room receives have freed before the close (see
+	 * hand_over_owed_room); C1 under the same lock, so no room can be
 	 * freed for them in between. */
 	sync_lock(send_lock(ch));
 	if (!unbuffered(ch))
-		(void)serve_senders_locked(ch, &served, 1);
+		serve_senders_locked(ch, &sv, NULL, 1);
 	newly = achan__ring_close(&ch->ring);
-	achan__waitq_claim_all(&ch->sendq, &senders, ACHAN__W_CLOSED);
+	achan__waitq_claim_all(&ch->sendq, &sv.l, ACHAN__W_CLOSED);
 	sync_unlock(send_lock(ch));
 	ACHAN__FAULT(ACHAN__FP_CHAN_CLOSE, &ch->obj);
 	sync_lock(recv_lock(ch));
-	achan__waitq_claim_all(&ch->recvq, &receivers, ACHAN__W_CLOSED);
+	achan__waitq_claim_all(&ch->recvq, &sv.l, ACHAN__W_CLOSED);
 	sync_unlock(recv_lock(ch));
-	achan__wakelist_run(&served);
-	achan__wakelist_run(&senders);
-	/* every receiver re-polls: it drains what was served, then CLOSED */
-	achan__wakelist_run(&receivers);
+	/* every receiver is in the list: it re-polls, drains what was served,
+	 * then gets CLOSED; no receiver wakeup per value is owed */
+	sv.moved = 0;
+	serve_finish(ch, &sv);
 	return newly ? ACHAN_NEWLY_CLOSED : ACHAN_ALREADY_CLOSED;
 }
 
@@ -692,7 +744,9 @@ chan_close_discard(struct achan_chan *ch)
 		return;
 	while ((r = achan__ring_take(&ch->ring, NULL, discard_value, ch)) !=
 	    ACHAN_CLOSED) {
-		if (r == ACHAN__RING_INFLIGHT)	/* a send that beat the close */
+		/* in flight: a send that beat the close is filling the oldest
+		 * slot; empty: the last receive is still vacating it */
+		if (r != ACHAN_OK)
 			achan__inflight_pause(&spins);
 	}
 }

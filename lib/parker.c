@@ -21,7 +21,7 @@
 uint64_t achan__tsan_fence_word;	/* see achan__fence_seq_cst */
 #endif
 
-__thread const struct achan__waiter *achan__tls_waking;
+__thread struct achan__wakelist *achan__tls_wakelists;
 
 enum { PARKER_EMPTY = 0, PARKER_NOTIFIED = 1, PARKER_PARKED = 2 };
 

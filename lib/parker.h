@@ -81,8 +81,10 @@ typedef int (*achan__cancel_fn)(void *future);
 int achan__block_on(void *future, achan__poll_fn poll, achan__cancel_fn cancel,
 		const struct timespec *deadline);
 
-/* The waiter whose waker this thread is running now, if any (waitq_impl.h). */
-extern __thread const struct achan__waiter *achan__tls_waking;
+/* The wake lists this thread is running now, innermost first (a waker may
+ * run another list: waitq_impl.h). */
+struct achan__wakelist;
+extern __thread struct achan__wakelist *achan__tls_wakelists;
 
 /* 1 if ts is a valid absolute time (tv_sec >= 0, 0 <= tv_nsec < 1e9). */
 int achan__timespec_valid(const struct timespec *ts);

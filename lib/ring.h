@@ -7,16 +7,28 @@
  * ("stamp") that says whose turn it is, so producers and consumers meet only
  * on the slot they touch and on their own counter.  Positions encode
  * {lap, index} as crossbeam's ArrayQueue does, so any capacity works without
- * a division: index = pos & (mark - 1), and a lap adds one_lap = 2 * mark.
- * The bit `mark` of the tail word is the closed flag: a push that races a
- * close either claims its slot before the close or sees the flag.
+ * a division: index = pos & (mark - 1), and a lap adds one_lap = 4 * mark.
+ * The two bits between index and lap are flags of the tail word:
+ *   mark        closed: a push that races a close either claims its slot
+ *               before the close or sees the flag;
+ *   mark << 1   senders wait (RING_WAIT): set while the channel's queue of
+ *               waiting senders is not empty (waitq mirror, chan_impl.h).
+ *               A new push cannot claim a slot while it is set - its CAS
+ *               expects the bit clear - so the room a receive frees goes
+ *               to the oldest waiting sender, pushed by whoever serves the
+ *               queue (achan__ring_push_served).
  *
  * Stamps for the slot at position pos (index i, lap L):
  *   stamp == pos              free: a producer at pos may fill it
  *   stamp == pos + 1          full: a consumer at pos may take it
  *   stamp == pos + one_lap    taken; free again for the producer one lap on
- * Counters are free-running and compared only for equality, so wrapping
- * 2^64 is harmless.
+ * A side reading the slot at its counter's position classifies the stamp by
+ * its signed distance (Vyukov): equal, its turn; ahead, its counter is
+ * stale (another thread took the position); behind, the slot is still in
+ * the previous lap - the ring is full (push) or empty (take), possibly with
+ * the other side's last operation still in flight there.  Counters are
+ * free-running; wrapping 2^64 is harmless (one_lap divides 2^64, and
+ * distances stay far below 2^63).
  *
  * The ring itself never waits: a slot claimed but not yet published, or
  * taken but not yet released, is reported as ACHAN__RING_INFLIGHT, and the
@@ -25,6 +37,7 @@
 #ifndef ACHAN_LIB_RING_H
 #define ACHAN_LIB_RING_H
 
+#include <sched.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -44,7 +57,7 @@ struct achan__ring {
 	size_t elem_size;
 	size_t slot_size;
 	unsigned char *slots;
-	/* producers: next position to fill; | mark once closed */
+	/* producers: next position to fill; | mark once closed; | wait bit */
 	uint64_t tail ACHAN__CACHE_ALIGNED;
 	/* consumers: next position to take */
 	uint64_t head ACHAN__CACHE_ALIGNED;
@@ -67,7 +80,7 @@ achan__ring_init(struct achan__ring *r, unsigned char *slots, size_t cap,
 		mark <<= 1;
 	r->cap = cap;
 	r->mark = mark;
-	r->one_lap = mark << 1;
+	r->one_lap = mark << 2;
 	r->elem_size = elem_size;
 	r->slot_size = achan__ring_slot_size(elem_size);
 	r->slots = slots;
@@ -103,81 +116,138 @@ achan__ring_next(const struct achan__ring *r, uint64_t pos)
 	    (pos & ~(r->one_lap - 1)) + r->one_lap;
 }
 
+/* The flag bits of the tail word, and its position without them. */
+static inline uint64_t
+achan__ring_wait_bit(const struct achan__ring *r)
+{
+	return r->mark << 1;
+}
+
+static inline uint64_t
+achan__ring_pos(const struct achan__ring *r, uint64_t tail)
+{
+	return tail & ~(r->mark | (r->mark << 1));
+}
+
+/* Signed distance of a stamp from the stamp a side wants at its position. */
+static inline int64_t
+achan__ring_dist(uint64_t stamp, uint64_t want)
+{
+	return (int64_t)(stamp - want);
+}
+
 /*
  * After losing a race for a counter (its CAS failed, or a stamp showed that
  * another thread took the position first): pause 1, 2, 4 ... 64 times before
  * the next try.  Retrying at once makes every loser re-read, and re-request
  * for writing, the very line the winner needs next; with many producers (or
- * consumers) on many cores that traffic, not the work, sets the rate.
- * Never yields: the winner is running, and is done in a few instructions.
+ * consumers) on many cores that traffic, not the work, sets the rate.  Each
+ * retry follows another thread's completed claim, so the loop is lock-free,
+ * not a wait for a stalled peer (stale stamps answer at once, above); after
+ * 16 losses at the longest pause it yields all the same, so that no loop of
+ * the library spins without bound without giving the CPU away.
  */
 static inline void
 achan__ring_backoff(unsigned *step)
 {
-	achan__cpu_relax_n(1u << *step);
-	if (*step < 6)
-		++*step;
+	if (*step < 6) {
+		achan__cpu_relax_n(1u << *step);
+	} else if (*step < 22) {
+		achan__cpu_relax_n(64);
+	} else {
+		sched_yield();
+		return;
+	}
+	++*step;
 }
 
 /*
  * The slot at the boundary is in flight: claimed by the other side (its
- * counter CAS is done) but not yet published (pop) or released (push).  An
- * internal result, never returned to users: try_recv says EMPTY, try_send
- * FULL; a caller about to sleep waits for the few instructions instead,
- * because the wakeup protocol counts that operation as done (chan_impl.h).
+ * counter CAS is done) but not yet published (take) or released (push).  An
+ * internal result, never returned to users: try_recv waits for it (yielding),
+ * try_send too; the slow paths that must not wait under a lock leave it to
+ * the thread doing it (chan_impl.h).
  */
 #define ACHAN__RING_INFLIGHT (-1)
+/* A push found the wait bit: older senders wait (the caller queues behind). */
+#define ACHAN__RING_WAITING (-2)
 
 /*
- * Copy *value into the ring.  ACHAN_OK, ACHAN_FULL, ACHAN__RING_INFLIGHT or
- * ACHAN_CLOSED.  The claiming CAS is seq_cst: it is one half of the wakeup
- * protocol's store-buffering pair (chan_impl.h).
+ * Copy *value into the ring.  ACHAN_OK, ACHAN_FULL, ACHAN__RING_INFLIGHT (the
+ * slot at the tail is still being vacated by a take), ACHAN__RING_WAITING or
+ * ACHAN_CLOSED.  `served`: a push on behalf of the oldest waiting sender, by
+ * the thread serving the senders' queue under its lock (the wait bit is set
+ * then, and kept).  The claiming CAS is seq_cst: it is one half of the
+ * wakeup protocol's store-buffering pair (chan_impl.h).
  */
 static inline int
-achan__ring_push(struct achan__ring *r, const void *value)
+achan__ring_push_as(struct achan__ring *r, const void *value, int served)
 {
 	/* relaxed: only a hint of where to start; the stamp decides */
 	uint64_t tail = sync_load(&r->tail, RELAXED);
-	uint64_t *stamp, s;
+	uint64_t wait = achan__ring_wait_bit(r), pos, *stamp, s;
 	unsigned step = 0;
+	int64_t d;
 
 	for (;;) {
-		if (achan__unlikely(tail & r->mark))
-			return ACHAN_CLOSED;
-		stamp = achan__ring_stamp(r, tail);
-		/* A1 (acquire): pairs with R2 in pop; the consumer of the
+		if (achan__unlikely(tail & (r->mark | wait))) {
+			if (tail & r->mark)
+				return ACHAN_CLOSED;
+			if (!served)
+				return ACHAN__RING_WAITING;
+		}
+		pos = achan__ring_pos(r, tail);
+		stamp = achan__ring_stamp(r, pos);
+		/* A1 (acquire): pairs with R2 in take; the consumer of the
 		 * previous lap finished reading the slot before we refill it. */
 		s = sync_load(stamp, ACQUIRE);
-		if (s == tail) {
-			/* S1 (seq_cst CAS): claims the slot (the closed bit
-			 * makes it fail); the data edge is the stamp (R1).
-			 * seq_cst because it pairs with F2 in recv
-			 * registration: see chan_impl.h. */
+		d = achan__ring_dist(s, pos);
+		if (d == 0) {
+			/* S1 (seq_cst CAS): claims the slot; the closed bit,
+			 * and for a new push the wait bit, make it fail.  The
+			 * data edge is the stamp (R1).  seq_cst because it
+			 * pairs with F2 in recv registration: see chan_impl.h. */
 			if (sync_cas(&r->tail, &tail,
-					achan__ring_next(r, tail), SEQ_CST)) {
+					achan__ring_next(r, pos) | (tail & wait),
+					SEQ_CST)) {
 				achan__ring_copy(stamp + 1, value, r->elem_size);
 				/* R1 (release): publishes the value; pairs
-				 * with A2 in pop. */
-				sync_store(stamp, tail + 1, RELEASE);
+				 * with A2 in take. */
+				sync_store(stamp, pos + 1, RELEASE);
 				return ACHAN_OK;
 			}
 			/* CAS failure reloaded tail */
 			achan__ring_backoff(&step);
-		} else if (s + r->one_lap == tail + 1) {
-			/* Last lap's value is still there.  Truly full unless
-			 * a consumer already claimed it (head moved on) and is
-			 * copying it out.  A4 (relaxed): after F2 when it
-			 * matters; pairs with S2. */
-			if (sync_load(&r->head, RELAXED) +
-			    r->one_lap == tail)
-				return ACHAN_FULL;
-			return ACHAN__RING_INFLIGHT;
+		} else if (d < 0) {
+			/* The slot is still in the previous lap: the ring is
+			 * full.  Either its value is there (stamp pos - one_lap
+			 * + 1), perhaps already claimed by a consumer that is
+			 * copying it out (head moved on: in flight), or the
+			 * previous lap's producer is still filling it (stamp
+			 * pos - one_lap): full either way.  A4 (relaxed):
+			 * after F2 when it matters; pairs with S2. */
+			if (s + r->one_lap == pos + 1 &&
+			    sync_load(&r->head, RELAXED) + r->one_lap != pos)
+				return ACHAN__RING_INFLIGHT;
+			return ACHAN_FULL;
 		} else {
 			/* another producer took this position */
 			achan__ring_backoff(&step);
 			tail = sync_load(&r->tail, RELAXED);
 		}
 	}
+}
+
+static inline int
+achan__ring_push(struct achan__ring *r, const void *value)
+{
+	return achan__ring_push_as(r, value, 0);
+}
+
+static inline int
+achan__ring_push_served(struct achan__ring *r, const void *value)
+{
+	return achan__ring_push_as(r, value, 1);
 }
 
 /*
@@ -194,12 +264,14 @@ achan__ring_take(struct achan__ring *r, void *out,
 	uint64_t head = sync_load(&r->head, RELAXED);
 	uint64_t *stamp, s, tail, h2;
 	unsigned step = 0;
+	int64_t d;
 
 	for (;;) {
 		stamp = achan__ring_stamp(r, head);
 		/* A2 (acquire): pairs with R1; the value is visible. */
 		s = sync_load(stamp, ACQUIRE);
-		if (s == head + 1) {
+		d = achan__ring_dist(s, head + 1);
+		if (d == 0) {
 			/* S2 (seq_cst CAS): claims the value; pairs with F2
 			 * in send registration (chan_impl.h). */
 			if (sync_cas(&r->head, &head,
@@ -216,16 +288,24 @@ achan__ring_take(struct achan__ring *r, void *out,
 			}
 			/* CAS failure reloaded head */
 			achan__ring_backoff(&step);
-		} else if (s == head) {
-			/* A3 (acquire): pairs with the closing RMW, so a
-			 * CLOSED answer happens-after the close; after F2 it
-			 * sees S1 of any push that missed our registration. */
+		} else if (d < 0) {
+			/* Nothing published at head this lap.  A3 (acquire):
+			 * pairs with the closing RMW, so a CLOSED answer
+			 * happens-after the close; after F2 it sees S1 of any
+			 * push that missed our registration. */
 			tail = sync_load(&r->tail, ACQUIRE);
-			if ((tail & ~r->mark) == head)
+			if (achan__ring_pos(r, tail) == head)
 				return (tail & r->mark) ? ACHAN_CLOSED : ACHAN_EMPTY;
+			/* The slot is still in the previous lap (stamp head -
+			 * one_lap + 1: that lap's consumer is copying out): no
+			 * producer could claim head yet, so when we read the
+			 * stamp the ring was empty - and not closed, or the
+			 * tail could not have moved on since. */
+			if (s != head)
+				return ACHAN_EMPTY;
 			h2 = sync_load(&r->head, RELAXED);
 			if (h2 == head)
-				return ACHAN__RING_INFLIGHT;
+				return ACHAN__RING_INFLIGHT;	/* being filled */
 			head = h2;
 		} else {
 			/* another consumer took this position */
@@ -242,7 +322,7 @@ achan__ring_pop(struct achan__ring *r, void *out)
 	return achan__ring_take(r, out, NULL, NULL);
 }
 
-/* Values between head and tail (tail without the closed bit). */
+/* Values between head and tail (positions, without the flag bits). */
 static inline uint64_t
 achan__ring_count(const struct achan__ring *r, uint64_t tail, uint64_t head)
 {
@@ -256,26 +336,31 @@ achan__ring_count(const struct achan__ring *r, uint64_t tail, uint64_t head)
 }
 
 /*
- * 1 if a push could claim a slot now, or could once a receive in flight
- * vacates it: the slot at the tail is free, or its value has been taken
- * (head moved past it).  0 if full or closed.  A snapshot, for the slow
- * paths that hand freed room to waiting senders (chan_impl.h).
+ * Room owed to waiting senders, from one snapshot of the tail word: 1 if
+ * senders wait (the wait bit) while a push on their behalf could claim a
+ * slot now, or once a receive in flight vacates it (the slot at the tail is
+ * free, or its value has been taken: head moved past it); 0 if senders wait
+ * and the ring is full; -1 if nobody waits, or closed.  For the paths that
+ * finish handing freed room to waiting senders before they answer
+ * (chan_impl.h); they act under the senders' lock and look again.
  */
 static inline int
-achan__ring_has_room(const struct achan__ring *r)
+achan__ring_owed_room(const struct achan__ring *r)
 {
-	/* relaxed: a hint; the caller acts under a lock and re-checks */
-	uint64_t tail = sync_load(&r->tail, RELAXED);
-	uint64_t s;
+	/* acquire: pairs with the seq_cst RMW that set the wait bit, made
+	 * under the senders' lock after a registration */
+	uint64_t tail = sync_load(&r->tail, ACQUIRE);
+	uint64_t pos = achan__ring_pos(r, tail), s;
 
-	if (tail & r->mark)
-		return 0;
+	if ((tail & (r->mark | achan__ring_wait_bit(r))) !=
+	    achan__ring_wait_bit(r))
+		return -1;
 	/* acquire: as A1 in push */
-	s = sync_load(achan__ring_stamp(r, tail), ACQUIRE);
-	if (s == tail)
+	s = sync_load(achan__ring_stamp(r, pos), ACQUIRE);
+	if (s == pos)
 		return 1;
-	return s + r->one_lap == tail + 1 &&
-	    sync_load(&r->head, RELAXED) + r->one_lap != tail;
+	return s + r->one_lap == pos + 1 &&
+	    sync_load(&r->head, RELAXED) + r->one_lap != pos;
 }
 
 /*
@@ -286,15 +371,16 @@ achan__ring_has_room(const struct achan__ring *r)
 static inline int
 achan__ring_room_hint(const struct achan__ring *r, uint64_t n)
 {
-	/* relaxed: a hint; the push re-reads everything it relies on.  Head
-	 * first: a tail read after it is never behind it, so the count can
-	 * only come out too high (wait a little longer), never wrap. */
+	/* relaxed: a hint, nothing more.  Two relaxed loads are no snapshot:
+	 * the count may come out wrong either way (on x86-TSO, head read
+	 * first is never ahead of the tail read after it; elsewhere it can
+	 * be), which only makes the sender wait a little more or less. */
 	uint64_t head = sync_load(&r->head, RELAXED);
 	uint64_t tail = sync_load(&r->tail, RELAXED);
 
 	if (tail & r->mark)
 		return 1;
-	return r->cap - achan__ring_count(r, tail, head) >= n;
+	return r->cap - achan__ring_count(r, achan__ring_pos(r, tail), head) >= n;
 }
 
 /* Set the closed bit.  1 if this call set it. */
@@ -320,16 +406,18 @@ achan__ring_len(const struct achan__ring *r)
 	uint64_t tail, head;
 
 	/* acquire: pairs with the claiming CASes (S1, S2; seq_cst, so
-	 * release too): a length that counts a send also shows what the
-	 * sender wrote before it.  The tail re-read makes head and tail one
-	 * snapshot. */
+	 * release too).  The producer that moved the tail to T had seen (A1)
+	 * the slot freed by the consumer that moved the head past T - cap;
+	 * acquiring T makes our head load at least that new, so head stays
+	 * within one lap of tail and the count cannot wrap.  The tail re-read
+	 * brackets the head load: head is not past that tail either. */
 	for (;;) {
 		tail = sync_load(&r->tail, ACQUIRE);
 		head = sync_load(&r->head, ACQUIRE);
 		if (sync_load(&r->tail, ACQUIRE) == tail)
 			break;
 	}
-	return (size_t)achan__ring_count(r, tail & ~r->mark, head);
+	return (size_t)achan__ring_count(r, achan__ring_pos(r, tail), head);
 }
 
 /* Single-threaded (fini): apply fn to every value still inside. */
@@ -337,7 +425,7 @@ static inline void
 achan__ring_for_each(struct achan__ring *r, void (*fn)(void *, void *),
 		void *arg)
 {
-	uint64_t pos = r->head, end = r->tail & ~r->mark;
+	uint64_t pos = r->head, end = achan__ring_pos(r, r->tail);
 
 	while (pos != end) {
 		fn(achan__ring_stamp(r, pos) + 1, arg);

@@ -29,6 +29,8 @@
 	__extension__ ({ __typeof__(*(p)) o_ = *(p); *(p) = (v); o_; })
 #define sync_fetch_or(p, v, mo) \
 	__extension__ ({ __typeof__(*(p)) o_ = *(p); *(p) = o_ | (v); o_; })
+#define sync_fetch_and(p, v, mo) \
+	__extension__ ({ __typeof__(*(p)) o_ = *(p); *(p) = o_ & (v); o_; })
 #define sync_fetch_add(p, v, mo) \
 	__extension__ ({ __typeof__(*(p)) o_ = *(p); *(p) = o_ + (v); o_; })
 #define sync_fetch_sub(p, v, mo) \

@@ -12,7 +12,7 @@
  *
  *   sync_load(p, MO) / sync_store(p, v, MO)   atomic load / store, order MO
  *   sync_cas(p, expp, v, MO)                  weak CAS; failure is relaxed
- *   sync_xchg / sync_fetch_or / sync_fetch_add / sync_fetch_sub (p, v, MO)
+ *   sync_xchg / sync_fetch_or / sync_fetch_and / sync_fetch_add / sync_fetch_sub (p, v, MO)
  *   sync_fence_sc()                           the Dekker fence (compiler.h)
  *   sync_lock(l) / sync_unlock(l)             a waiter-queue lock (lock.h)
  *   SYNC_THREADS                              1: blocking calls may park
@@ -34,6 +34,7 @@
 	    __ATOMIC_RELAXED)
 #define sync_xchg(p, v, mo)      __atomic_exchange_n((p), (v), __ATOMIC_##mo)
 #define sync_fetch_or(p, v, mo)  __atomic_fetch_or((p), (v), __ATOMIC_##mo)
+#define sync_fetch_and(p, v, mo) __atomic_fetch_and((p), (v), __ATOMIC_##mo)
 #define sync_fetch_add(p, v, mo) __atomic_fetch_add((p), (v), __ATOMIC_##mo)
 #define sync_fetch_sub(p, v, mo) __atomic_fetch_sub((p), (v), __ATOMIC_##mo)
 #define sync_fence_sc()          achan__fence_seq_cst()

@@ -91,14 +91,26 @@ achan__waitq_init(struct achan__waitq *q)
 	q->lock.word = 0;
 	q->nwaiting = 0;
 	q->head = q->tail = NULL;
+	q->mirror = NULL;
+	q->mirror_bit = 0;
 }
 
 static inline void
 set_nwaiting(struct achan__waitq *q, uint32_t n)
 {
 	/* D-store (relaxed): the registering caller follows it with a full
-	 * fence before re-checking the channel (Dekker, see chan.c). */
+	 * fence before re-checking the channel (Dekker, see chan_impl.h). */
 	sync_store(&q->nwaiting, n, RELAXED);
+	if (q->mirror == NULL)
+		return;
+	/* The mirror bit flips with the queue's emptiness, under our lock.
+	 * seq_cst RMWs on the mirrored word: they take their place in its
+	 * modification order, so an RMW of the word's other users (a CAS that
+	 * expects the bit clear) either comes first or sees the bit. */
+	if (n == 1)
+		(void)sync_fetch_or(q->mirror, q->mirror_bit, SEQ_CST);
+	else if (n == 0)
+		(void)sync_fetch_and(q->mirror, ~q->mirror_bit, SEQ_CST);
 }
 
 static inline void
@@ -155,19 +167,29 @@ achan__waitq_pop(struct achan__waitq *q)
 	return w;
 }
 
+/*
+ * Claim w (just unlinked, under the queue's lock) into l with `outcome`.
+ * The first node of a list is BUSY at once (its wake comes first); later
+ * ones are CLAIMED and point back to l, so that their owner can take them
+ * out while earlier wakes run (waitq.h).
+ */
 static inline void
 achan__waiter_claim(struct achan__wakelist *l, struct achan__waiter *w,
 		uint32_t outcome)
 {
-	/* W1 (release): the owner may see BUSY without taking the lock; it
-	 * then waits for W2, so nothing rides on this edge but tidiness. */
-	sync_store(&w->_state, outcome | ACHAN__W_BUSY, RELEASE);
+	uint32_t mark = l->first == NULL ? ACHAN__W_BUSY : ACHAN__W_CLAIMED;
+
 	w->_next = NULL;
+	w->_prev = (struct achan__waiter *)(void *)l;
 	if (l->last != NULL)
 		l->last->_next = w;
 	else
 		l->first = w;
 	l->last = w;
+	/* W1 (release): publishes what the claimer wrote into the future (a
+	 * value, DONE) and w->_prev, to an owner that takes w out (T1, acquire)
+	 * or waits for W2 (which carries the same). */
+	sync_store(&w->_state, outcome | mark, RELEASE);
 }
 
 static inline void
@@ -180,20 +202,66 @@ achan__waitq_claim_all(struct achan__waitq *q, struct achan__wakelist *l,
 		achan__waiter_claim(l, w, outcome);
 }
 
+/*
+ * The next node of a running list whose wake is due, marked BUSY, or NULL
+ * at the end.  With more than one node, the links are shared with owners
+ * taking theirs out (achan__wakelist_take), so they are read under the
+ * list's lock; a node being taken (TAKING) is left to its owner, who
+ * unlinks it in a few instructions.
+ */
+static inline struct achan__waiter *
+achan__wakelist_next(struct achan__wakelist *l, int shared)
+{
+	struct achan__waiter *w;
+	unsigned spins = 0;
+	uint32_t s;
+
+	if (!shared) {
+		w = l->first;	/* the only node, BUSY since its claim */
+		l->first = l->last = NULL;
+		return w;
+	}
+	for (;;) {
+		sync_lock(&l->lock);
+		w = l->first;
+		if (w == NULL)
+			break;
+		/* relaxed: the state is ours to change only from CLAIMED to
+		 * BUSY; the CAS decides against a taking owner (T1). */
+		s = sync_load(&w->_state, RELAXED);
+		if (!(s & ACHAN__W_TAKING) && (!(s & ACHAN__W_CLAIMED) ||
+		    sync_cas(&w->_state, &s,
+		    (s & ~(uint32_t)ACHAN__W_CLAIMED) | ACHAN__W_BUSY, RELAXED))) {
+			l->first = w->_next;
+			if (l->first == NULL)
+				l->last = NULL;
+			break;
+		}
+		sync_unlock(&l->lock);
+		achan__inflight_pause(&spins);	/* its owner unlinks it */
+	}
+	sync_unlock(&l->lock);
+	return w;
+}
+
 static inline void
 achan__wakelist_run(struct achan__wakelist *l)
 {
-	struct achan__waiter *w = l->first, *next;
+	struct achan__waiter *w;
 	struct achan_waker waker;
 	uint32_t outcome;
+	int shared;
 
-	while (w != NULL) {
+	if (l->first == NULL)
+		return;
+	shared = l->first != l->last;
+	l->outer = achan__tls_wakelists;
+	achan__tls_wakelists = l;
+	while ((w = achan__wakelist_next(l, shared)) != NULL) {
 		/* The owner cannot touch w while BUSY is set: read what we
 		 * need, wake, then end the handshake as the very last access. */
-		next = w->_next;
 		waker = w->_waker;
-		outcome = sync_load(&w->_state, RELAXED) &
-		    ~(uint32_t)ACHAN__W_BUSY;
+		outcome = sync_load(&w->_state, RELAXED) & ACHAN__W_OUTCOME;
 		ACHAN__FAULT(ACHAN__FP_WAITQ_WAKE, w);
 		if (waker.wake == achan__parker_wake) {
 			/* A thread blocked in achan: end the handshake before
@@ -205,23 +273,21 @@ achan__wakelist_run(struct achan__wakelist *l)
 			if (sleeping)
 				achan__parker_kick(waker.arg);
 		} else {
-			/* Mark the node whose wake runs on this thread, so a
-			 * waker that polls or cancels its own future is told
-			 * (EINVAL) instead of waiting for itself forever. */
-			const struct achan__waiter *outer = achan__tls_waking;
-
-			achan__tls_waking = w;
+			/* `current` marks the node whose wake runs on this
+			 * thread: a waker that polls or cancels its own future
+			 * is told (EINVAL) instead of waiting for itself. */
+			l->current = w;
 			waker.wake(waker.arg);
-			achan__tls_waking = outer;
+			l->current = NULL;
 			/* W2 (release): ends the handshake; publishes the
 			 * outcome and anything the waking side wrote into the
 			 * future (a received value, a DONE).  Pairs with W3 in
 			 * achan__waiter_settle. */
 			sync_store(&w->_state, outcome, RELEASE);
 		}
-		w = next;
 	}
-	l->first = l->last = NULL;
+	achan__tls_wakelists = l->outer;
+	l->outer = NULL;
 }
 
 static inline int
@@ -240,15 +306,62 @@ achan__waitq_wake_one(struct achan__waitq *q, struct achan__lock *lock,
 	return w != NULL;
 }
 
+/*
+ * The owner takes w (its T1 CAS set TAKING) out of the wake list it was
+ * claimed into: unlink it under the list's lock, then end the handshake
+ * ourselves.  The list is alive: its runner cannot get past w while w is
+ * linked (achan__wakelist_next waits at a TAKING node), and it never looks
+ * at w again once we unlock.
+ */
+static achan__noinline uint32_t
+achan__wakelist_take(struct achan__waiter *w, uint32_t outcome)
+{
+	struct achan__wakelist *l = (void *)w->_prev;
+	struct achan__waiter *t, *prev = NULL;
+
+	sync_lock(&l->lock);
+	for (t = l->first; t != NULL; prev = t, t = t->_next) {
+		if (t == w) {
+			if (prev != NULL)
+				prev->_next = w->_next;
+			else
+				l->first = w->_next;
+			if (l->last == w)
+				l->last = prev;
+			break;
+		}
+	}
+	sync_unlock(&l->lock);
+	w->_next = w->_prev = NULL;
+	/* relaxed: w is ours alone now (the unlock above ended the list's
+	 * last access to it) */
+	sync_store(&w->_state, outcome, RELAXED);
+	return outcome;
+}
+
+/*
+ * Wait until no wake of w is pending or running, and return w's state (an
+ * outcome, or QUEUED).  A node still waiting for its turn in a wake list is
+ * taken out instead of waited for (waitq.h).  Callers never settle a node
+ * whose wake runs on their own thread (achan__waiter_waking_self).
+ */
 static inline uint32_t
 achan__waiter_settle(struct achan__waiter *w)
 {
 	uint32_t s;
 	unsigned spins = 0;
 
-	/* W3 (acquire): pairs with W2 (and with the lock for QUEUED). */
-	while ((s = sync_load(&w->_state, ACQUIRE)) &
-	    ACHAN__W_BUSY) {
+	for (;;) {
+		/* W3 (acquire): pairs with W2 (and with the lock for QUEUED). */
+		s = sync_load(&w->_state, ACQUIRE);
+		if (!(s & (ACHAN__W_BUSY | ACHAN__W_CLAIMED)))
+			return s;
+		/* T1 (acquire CAS): pairs with W1; wins against the runner's
+		 * CLAIMED -> BUSY, or fails and we wait for W2. */
+		if ((s & ACHAN__W_CLAIMED) && sync_cas(&w->_state, &s,
+		    (s & ~(uint32_t)ACHAN__W_CLAIMED) | ACHAN__W_TAKING,
+		    ACQUIRE))
+			return achan__wakelist_take(w, s & ACHAN__W_OUTCOME);
 		/* The waker is running on another thread; it never blocks,
 		 * but its thread may be preempted: yield after a while. */
 		if (++spins < 64)
@@ -256,14 +369,19 @@ achan__waiter_settle(struct achan__waiter *w)
 		else
 			sched_yield();
 	}
-	return s;
 }
 
-/* Is w's wake running on this very thread (a waker re-entering achan)? */
+/* Is w's wake running on this very thread (a waker re-entering achan,
+ * perhaps from a list run by another waker further up the stack)? */
 static inline int
 achan__waiter_waking_self(const struct achan__waiter *w)
 {
-	return achan__tls_waking == w;
+	const struct achan__wakelist *l;
+
+	for (l = achan__tls_wakelists; l != NULL; l = l->outer)
+		if (l->current == w)
+			return 1;
+	return 0;
 }
 
 /*
