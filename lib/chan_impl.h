@@ -260,8 +260,10 @@ static inline void
 serve_senders_if_waiting(struct achan_chan *ch)
 {
 	/* D2 (seq_cst load): after S2; pairs with F2 in send registration. */
-	if (achan__unlikely(sync_load(&ch->sendq.nwaiting, SEQ_CST) != 0))
+	if (achan__unlikely(sync_load(&ch->sendq.nwaiting, SEQ_CST) != 0)) {
+		ACHAN__STALL(ACHAN__SP_CHAN_SERVE, &ch->obj);
 		serve_senders(ch, 0);
+	}
 }
 
 /* --- bounded: send ----------------------------------------------------------- */
@@ -473,6 +475,7 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 		return achan__future_finish(w, &ch->obj, r);
 
 	ACHAN__FAULT(ACHAN__FP_CHAN_RECV_REGISTER, w);
+	ACHAN__STALL(ACHAN__SP_CHAN_RECV_REGISTER, w);
 	sync_lock(&ch->recvq.lock);
 	w->_waker = *waker;
 	achan__waitq_push(&ch->recvq, w);

@@ -185,4 +185,37 @@ int achan__fault_alloc(int point);
 
 #endif /* ACHAN_FAULT_INJECTION */
 
+/*
+ * Timing hooks: points where a test stalls the calling thread, to open a
+ * race window on purpose and make an interleaving deterministic (issue 14:
+ * the C2 reproducer, the C3 stalled peers).  They act on nothing; the test
+ * decides per thread whether, and how long, a thread waits there.  Like the
+ * fault hooks they exist only in a test's own build of the sources, here
+ * t/chan_timing's (-DACHAN_TIMING_HOOKS); elsewhere the line is ((void)0)
+ * and stress/nofault.sh finds no achan__fault_stall in the library.
+ *
+ * X(name, where)
+ */
+#define ACHAN__STALL_POINTS(X) \
+	X(RING_PUSH_TAIL, "push read the tail word, before the slot's stamp") \
+	X(RING_PUSH_FILL, "push claimed its slot (S1), before the copy and R1") \
+	X(RING_TAKE_COPY, "take claimed its value (S2), before the copy and R2") \
+	X(CHAN_SERVE, "a take saw senders waiting (D2), before serving them") \
+	X(CHAN_RECV_REGISTER, "a receive future found nothing, before it registers")
+
+enum achan__stall_point {
+#define ACHAN__SP_ENUM_(name, where) ACHAN__SP_##name,
+	ACHAN__STALL_POINTS(ACHAN__SP_ENUM_)
+#undef ACHAN__SP_ENUM_
+	ACHAN__SP_COUNT
+};
+
+#ifdef ACHAN_TIMING_HOOKS
+/* Defined by the test program, never by the library. */
+void achan__fault_stall(int point, const void *arg);
+#define ACHAN__STALL(point, arg) achan__fault_stall((point), (arg))
+#else
+#define ACHAN__STALL(point, arg) ((void)0)
+#endif
+
 #endif /* ACHAN_LIB_FAULT_H */

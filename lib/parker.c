@@ -276,6 +276,14 @@ achan__park(struct achan__parker *p, const struct timespec *deadline)
 	}
 }
 
+void
+achan__inflight_sleep(unsigned k)
+{
+	struct timespec ts = { 0, 1000L << (k < 10 ? k : 10) };
+
+	(void)nanosleep(&ts, NULL);
+}
+
 int
 achan__snooze(struct achan__snooze *b)
 {

@@ -89,22 +89,32 @@ extern __thread struct achan__wakelist *achan__tls_wakelists;
 /* 1 if ts is a valid absolute time (tv_sec >= 0, 0 <= tv_nsec < 1e9). */
 int achan__timespec_valid(const struct timespec *ts);
 
+/* Sleep about 1 us << min(k, 10) (at most about 1 ms); out of line. */
+void achan__inflight_sleep(unsigned k);
+
 /*
  * Wait out the other side's operation in flight (a few instructions, unless
  * its thread was preempted): a slot or a state word that another thread has
  * claimed and is about to publish.  Backing off exponentially matters: the retry
  * reads the slot and the counters the other side is writing, and a tight
  * loop of those reads slows that very write (a consumer that caught up
- * with its producer made 1x1 streams three times slower).
+ * with its producer made 1x1 streams three times slower).  Past 8 spins the
+ * other thread is likely not running: yield, and past 16 yields sleep,
+ * 1 us doubling to 1 ms - a stalled or descheduled peer (a signal handler,
+ * a lower SCHED_FIFO priority, a pinned CPU it shares with us) then gets
+ * the CPU instead of a loop of sched_yield that may never give it away.
  */
 static inline void
 achan__inflight_pause(unsigned *spins)
 {
 	if (*spins < 8)
 		achan__cpu_relax_n(1u << *spins);
-	else
+	else if (*spins < 24)
 		sched_yield();
-	++*spins;
+	else
+		achan__inflight_sleep(*spins - 24);
+	if (*spins < 64)
+		++*spins;
 }
 
 #endif /* ACHAN_LIB_PARKER_H */

@@ -44,6 +44,7 @@
 #include <achan/common.h>
 
 #include "compiler.h"
+#include "fault.h"
 
 #ifndef ACHAN_LIB_SYNC_H
 #error "include sync_mt.h or sync_local.h before ring.h"
@@ -198,6 +199,7 @@ achan__ring_push_as(struct achan__ring *r, const void *value, int served)
 		}
 		pos = achan__ring_pos(r, tail);
 		stamp = achan__ring_stamp(r, pos);
+		ACHAN__STALL(ACHAN__SP_RING_PUSH_TAIL, r);
 		/* A1 (acquire): pairs with R2 in take; the consumer of the
 		 * previous lap finished reading the slot before we refill it. */
 		s = sync_load(stamp, ACQUIRE);
@@ -210,6 +212,7 @@ achan__ring_push_as(struct achan__ring *r, const void *value, int served)
 			if (sync_cas(&r->tail, &tail,
 					achan__ring_next(r, pos) | (tail & wait),
 					SEQ_CST)) {
+				ACHAN__STALL(ACHAN__SP_RING_PUSH_FILL, r);
 				achan__ring_copy(stamp + 1, value, r->elem_size);
 				/* R1 (release): publishes the value; pairs
 				 * with A2 in take. */
@@ -276,6 +279,7 @@ achan__ring_take(struct achan__ring *r, void *out,
 			 * in send registration (chan_impl.h). */
 			if (sync_cas(&r->head, &head,
 					achan__ring_next(r, head), SEQ_CST)) {
+				ACHAN__STALL(ACHAN__SP_RING_TAKE_COPY, r);
 				if (fn != NULL)
 					fn(stamp + 1, arg);
 				else
