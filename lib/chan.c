@@ -33,11 +33,7 @@ _Static_assert(ACHAN_CHAN_ALIGN % _Alignof(struct achan_chan) == 0,
 size_t
 achan_chan_memsize(size_t elem_size, size_t capacity)
 {
-	if (elem_size > ACHAN_CHAN_MAX_ELEM_SIZE ||
-	    capacity > ACHAN_CHAN_MAX_CAPACITY)
-		return 0;
-	return ACHAN_CHAN_ALIGN - 1 + sizeof(struct achan_chan) +
-	    capacity * achan__ring_slot_size(elem_size);
+	return (size_t)achan__chan_memsize_max(elem_size, capacity, SIZE_MAX);
 }
 
 int

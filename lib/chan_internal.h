@@ -38,6 +38,31 @@ struct achan_chan {
 	unsigned char slots[] ACHAN__CACHE_ALIGNED;
 };
 
+/*
+ * Bytes a channel of this geometry needs in caller memory, or 0 when the
+ * arguments are beyond the maxima or the total exceeds `max` (SIZE_MAX for
+ * achan_chan_memsize).  Checked arithmetic, in 64 bits: with a 32-bit
+ * size_t, 2^28 slots of 64 KiB overflow, and ring_init would have written
+ * far past the memory.  `max` is a parameter so that a test on a 64-bit
+ * machine drives the check with 32-bit widths (t/chan_badinput).
+ */
+static inline uint64_t
+achan__chan_memsize_max(uint64_t elem_size, uint64_t capacity, uint64_t max)
+{
+	uint64_t slots, total;
+
+	if (elem_size > ACHAN_CHAN_MAX_ELEM_SIZE ||
+	    capacity > ACHAN_CHAN_MAX_CAPACITY)
+		return 0;
+	if (__builtin_mul_overflow(capacity,
+	    (uint64_t)achan__ring_slot_size((size_t)elem_size), &slots) ||
+	    __builtin_add_overflow(slots,
+	    (uint64_t)(ACHAN_CHAN_ALIGN - 1 + sizeof(struct achan_chan)),
+	    &total) || total > max)
+		return 0;
+	return total;
+}
+
 static inline int
 achan__chan_ok(const struct achan_chan *ch)
 {

@@ -201,7 +201,8 @@ int achan__fault_alloc(int point);
 	X(RING_PUSH_FILL, "push claimed its slot (S1), before the copy and R1") \
 	X(RING_TAKE_COPY, "take claimed its value (S2), before the copy and R2") \
 	X(CHAN_SERVE, "a take saw senders waiting (D2), before serving them") \
-	X(CHAN_RECV_REGISTER, "a receive future found nothing, before it registers")
+	X(CHAN_RECV_REGISTER, "a receive future found nothing, before it registers") \
+	X(PARK_TIMEDOUT, "a blocking call's park timed out, before its last look")
 
 enum achan__stall_point {
 #define ACHAN__SP_ENUM_(name, where) ACHAN__SP_##name,

@@ -14,6 +14,7 @@
 #include <ck_backoff.h>
 
 #include "compiler.h"
+#include "fault.h"
 #include "lock.h"
 #include "parker.h"
 
@@ -310,11 +311,20 @@ achan__block_on(void *future, achan__poll_fn poll, achan__cancel_fn cancel,
 		r = poll(future, &waker);
 		if (r != ACHAN_PENDING)
 			return r;
-		if (achan__park(p, deadline) == ACHAN_TIMEDOUT) {
-			r = cancel(future);
-			return r == ACHAN_OK ? ACHAN_OK : ACHAN_TIMEDOUT;
-		}
+		if (achan__park(p, deadline) == ACHAN_TIMEDOUT)
+			break;
 	}
+	/* The deadline passed.  A wake may have come since the park gave up
+	 * (a value sent, a state published, a close): look once more, as an
+	 * operation that can complete without waiting completes even past
+	 * its deadline.  Then cancel; a cancel that finds the operation done
+	 * (a send whose value was moved in) still answers OK. */
+	ACHAN__STALL(ACHAN__SP_PARK_TIMEDOUT, future);
+	r = poll(future, &waker);
+	if (r != ACHAN_PENDING)
+		return r;
+	r = cancel(future);
+	return r == ACHAN_OK ? ACHAN_OK : ACHAN_TIMEDOUT;
 }
 
 int

@@ -536,18 +536,10 @@ state_recv_wait(struct achan_state *st, uint64_t after, void *out,
 	f._out = out;
 	f._id = idp;
 	f._after = after;
-	r = achan__block_on(&f, state_recv_poll_fn, state_recv_cancel_fn,
+	/* a state published after the deadline's park gave up is still
+	 * returned: block_on looks once more */
+	return achan__block_on(&f, state_recv_poll_fn, state_recv_cancel_fn,
 	    deadline);
-	if (r == ACHAN_TIMEDOUT) {
-		/* A wake that raced the deadline is not acted on by cancel
-		 * (nothing is written into a state future by others): look
-		 * once more, so a state that came by then is returned. */
-		int again = state_look(st, after, out, idp, 1);
-
-		if (again != ACHAN_EMPTY)
-			r = again;
-	}
-	return r;
 }
 
 #else /* !SYNC_THREADS */

@@ -11,6 +11,9 @@
 #endif
 #include "test_util.h"
 
+#include "../lib/sync_mt.h"
+#include "../lib/chan_internal.h"
+
 static struct achan_chan *
 mk(size_t elem, size_t cap)
 {
@@ -124,6 +127,16 @@ test_geometry(void)
 				"memsize(max, max) holds every slot (no overflow)");
 	else
 		skip(1, "32-bit size_t");
+	/* the same computation with 32-bit widths (the check is the one
+	 * achan_chan_memsize makes with SIZE_MAX) */
+	is_u(achan__chan_memsize_max(me, mc, UINT32_MAX), 0,
+	    "32-bit size_t: memsize(64 KiB, 2^28) overflows: 0, not a wrapped size");
+	is_u(achan__chan_memsize_max(8, mc, UINT32_MAX), 0,
+	    "32-bit size_t: memsize(8, 2^28) = 4 GiB + header: 0");
+	is_u(achan__chan_memsize_max(8, 1000, UINT32_MAX), achan_chan_memsize(8, 1000),
+	    "32-bit size_t: a geometry that fits gives the same size");
+	ok(achan__chan_memsize_max(me, mc, UINT64_MAX) > (uint64_t)UINT32_MAX,
+	    "64-bit: memsize(64 KiB, 2^28) fits");
 
 	ch = (struct achan_chan *)0x1;
 	is_st(achan_chan_create(&ch, me + 1, 1, 0), ACHAN_EINVAL, "create elem > max");

@@ -27,6 +27,9 @@
  *     dropped (sampled from another thread while the peer is stopped).
  * "CPU" is CLOCK_THREAD_CPUTIME_ID of the waiting thread; at most CPU_MS.
  *
+ * Deadlines - a value that comes after a deadline call's park gave up, but
+ * before the call returns, is returned (channel and oneshot receive).
+ *
  * Thread-safe channels only: a local channel has no concurrent peer.
  */
 #ifndef _GNU_SOURCE
@@ -463,6 +466,62 @@ c3_handover_while_consumer_copies(enum call call)
 	is_st(achan_chan_destroy(ch), ACHAN_OK, "C3 %s: destroy", what);
 }
 
+/* --- a wake that comes after the deadline's park gave up ----------------- */
+
+struct late {
+	pthread_t t;
+	struct achan_chan *ch;
+	struct achan_oneshot *os;
+	struct gate gate;
+	uint64_t val;
+	int rc;
+};
+
+static void *
+late_main(void *arg)
+{
+	struct late *l = arg;
+	struct timespec dl = tu_add_ms(tu_now(), 5);
+
+	arm(ACHAN__SP_PARK_TIMEDOUT, &l->gate);
+	l->rc = l->ch != NULL ? achan_chan_recv_until(l->ch, &l->val, &dl) :
+	    achan_oneshot_recv_until(l->os, &l->val, &dl);
+	armed_point = -1;
+	return NULL;
+}
+
+/* The receiver's park times out; before it gives up, a value comes (and
+ * wakes it).  The deadline call must return that value, not TIMEDOUT. */
+static void
+late_wake(int oneshot)
+{
+	const char *what = oneshot ? "oneshot recv_until" : "chan recv_until";
+	struct late l;
+	uint64_t v = 77;
+
+	memset(&l, 0, sizeof(l));
+	gate_init(&l.gate);
+	if (oneshot) {
+		if (achan_oneshot_create(&l.os, sizeof(uint64_t), 0) != ACHAN_OK)
+			bail_out("oneshot create");
+	} else {
+		l.ch = make(1);
+	}
+	if (pthread_create(&l.t, NULL, late_main, &l) != 0)
+		bail_out("pthread_create");
+	gate_wait_reached(&l.gate);
+	is_st(oneshot ? achan_oneshot_send(l.os, &v) : achan_chan_try_send(l.ch, &v),
+	    ACHAN_OK, "%s: a value comes after the park timed out", what);
+	atomic_store(&l.gate.open, 1);
+	pthread_join(l.t, NULL);
+	is_st(l.rc, ACHAN_OK, "%s: the call returns it instead of TIMEDOUT", what);
+	is_u(l.val, 77, "%s: the value", what);
+	if (oneshot)
+		is_st(achan_oneshot_destroy(l.os), ACHAN_OK, "%s: destroy", what);
+	else
+		is_st(achan_chan_destroy(l.ch), ACHAN_OK, "%s: destroy", what);
+}
+
 int
 main(void)
 {
@@ -476,6 +535,8 @@ main(void)
 	c3_recv_registers_while_producer_fills();
 	c3_handover_while_consumer_copies(C_TRY_SEND);
 	c3_handover_while_consumer_copies(C_CLOSE);
+	late_wake(0);
+	late_wake(1);
 	done_testing();
 	return exit_status();
 }
