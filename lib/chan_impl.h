@@ -23,15 +23,20 @@
  * slot, then the tail counter (A3).  A sender claims its slot with a seq_cst
  * CAS on the tail (S1), publishes the value (R1), then reads recvq.nwaiting
  * with a seq_cst load (D1).  This is the store-buffering pattern with a
- * fence on one side and seq_cst operations on the other; C11's rule for
- * seq_cst fences ([atomics.order]: a load sequenced after fence X observes
- * the last seq_cst modification before X in S, or a later one) gives: either
- * D1 sees the registration, and the sender wakes the oldest waiting receiver,
- * or the receiver's tail load sees S1.  In the second case the value may not
- * be published yet (R1 pending): the receiver then waits for that publish
- * (pop_settled: a few instructions) instead of sleeping - sleeping would be
- * wrong, since this sender's D1 may have missed it.  So the uncontended
- * send pays no fence of its own: its CAS is the locked instruction.
+ * fence on one side and seq_cst operations on the other.  Take F2's and
+ * S1's places in the single total order S of seq_cst operations:
+ *   - S1 before F2: the tail load after F2 sees S1 or a later value
+ *     ([atomics.order] p4: a load sequenced after a seq_cst fence X sees
+ *     the last seq_cst modification before X in S, or a later one);
+ *   - F2 before S1, so before D1: D1 sees the D-store or a later value
+ *     ([atomics.order] p5: the D-store is sequenced before F2, and D1 is a
+ *     seq_cst load after F2 in S, so D1 observes the D-store's effect) -
+ *     the sender wakes the oldest waiting receiver.
+ * In the first case the value may not be published yet (R1 pending): the
+ * receiver then waits for that publish (pop_settled: a few instructions;
+ * with its lock dropped) instead of sleeping - sleeping would be wrong,
+ * since this sender's D1 may have missed it.  So the uncontended send pays
+ * no fence of its own: its CAS is the locked instruction.
  *
  * A wakeup is a hint, not a reservation: a woken receiver that finds nothing
  * re-registers (and re-checks, as above); one that is cancelled before acting
@@ -40,21 +45,30 @@
  * for it too: the publisher's wakeup may be the one it consumed.  So do
  * try_recv and try_send (a slot claimed but not yet published or vacated),
  * for another reason: linearizability (lin/).  Every path of a buffered
- * channel therefore sees a slot in flight as the operation done.
+ * channel therefore sees a slot in flight as the operation done.  None of
+ * these waits is made under a queue lock, and each yields, then sleeps
+ * (achan__inflight_pause): the peer may be stalled.
  *
- * Senders.  Symmetrically, a sender that finds the ring full links itself
- * into sendq, raises sendq.nwaiting, issues F2 and - if it is the oldest
- * waiting sender - retries: the stamp of the slot at the tail, then the head
- * counter (A4).  A receiver claims a value with a seq_cst CAS on the head
- * (S2), releases the slot (R2) and reads sendq.nwaiting (D2, seq_cst).
- * Either D2 sees the waiting sender, or A4 sees S2 (the slot is being freed:
- * the sender waits for R2 and takes it).  A receiver that sees waiting
- * senders moves values from the oldest of them into the ring for as long as
- * there is room (serve_senders), completing their futures (DONE) - so a slot
- * freed by a receive goes to the oldest waiting sender, and a new send cannot
- * overtake it: a send that sees nwaiting != 0 queues behind.  Looping while
- * there is room matters: two receivers can free two slots in the order
- * opposite to the ring's, and the second one's serve must fill both.
+ * Senders.  A sender that finds the ring full links itself into sendq,
+ * which raises sendq.nwaiting and sets the ring's wait bit in the tail word
+ * (both under sendq's lock: the bit mirrors "senders wait"), issues F2,
+ * and serves the queue: it moves values of the oldest waiting senders - its
+ * own included - into the ring while there is room (serve_senders_locked;
+ * the stamp of the slot at the tail, then the head counter, A4).  A
+ * receiver claims a value with a seq_cst CAS on the head (S2), releases the
+ * slot (R2) and reads sendq.nwaiting (D2, seq_cst); if senders wait, it
+ * serves them too.  By the same two rules, either D2 sees the waiting
+ * sender, or the sender's serve after F2 sees S2 (the slot is being freed:
+ * it waits for R2 with the lock dropped, then serves).  So a freed slot
+ * reaches the oldest waiting sender, and a new send cannot overtake it:
+ * its CAS on the tail expects the wait bit clear, so in the tail word's
+ * modification order it either precedes the registration's RMW (and
+ * linearizes first) or fails and sees the bit (issue 14, C2).  Looping
+ * while there is room matters: two receivers can free two slots in the
+ * order opposite to the ring's, and the second one's serve must fill both.
+ * A serve by a receiver after its own take never waits: a slot another
+ * receive is still vacating is left to that receive, which serves after
+ * its own R2 (or is seen by the registering sender's serve, as above).
  *
  * Close.  close sets the closed bit in the ring's tail word (C1, seq_cst),
  * then takes each queue lock and wakes every waiter.  Registration checks the

@@ -62,12 +62,16 @@ achan__cpu_relax_n(unsigned n)
 
 /*
  * The full fence of the store-buffering (Dekker) pattern in the wakeup
- * protocols.  ThreadSanitizer does not model atomic_thread_fence, so under
- * TSan the fence becomes a seq_cst RMW on one shared word: two such RMWs are
- * ordered in that word's modification order and the later one synchronizes
- * with the earlier, which gives the same guarantee for the pattern (one side
- * sees the other's store) in a form TSan understands.  Normal builds keep the
- * plain fence.
+ * protocols.  ThreadSanitizer does not model atomic_thread_fence (gcc
+ * warns that it is unsupported), so under TSan the fence becomes a seq_cst
+ * RMW on one shared word.  On the machine that is still a full barrier (a
+ * locked instruction on x86), so the protocol runs as in a normal build.
+ * To TSan it is an acquire-release edge between any two threads that pass
+ * it - an edge a fence does not give, so it could hide a race between two
+ * fencing threads.  It does not model the pairing with the other side's
+ * seq_cst operations (TSan checks data races, not store buffering): that
+ * argument is chan_impl.h's, checked by the Spin models.  Normal builds
+ * keep the plain fence.
  */
 #ifdef ACHAN__TSAN
 extern uint64_t achan__tsan_fence_word;

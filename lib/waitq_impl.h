@@ -25,7 +25,7 @@
 static inline uint32_t
 achan__waitq_nwaiting(const struct achan__waitq *q)
 {
-	/* D-load (relaxed): the caller's fence orders it; see chan.c. */
+	/* D-load (relaxed): the caller's fence orders it; see chan_impl.h. */
 	return sync_load(&q->nwaiting, RELAXED);
 }
 

@@ -53,10 +53,33 @@ ACHAN_API const char *achan_strerror(int status);
 /*
  * A waker: called at most once per registration of a future, from whatever
  * thread made progress possible (a sender, a receiver, a closer, a cancel
- * that hands a wakeup on).  It is never called with an achan lock held, so it
- * may call back into achan, but it must not block.  After the future's poll
- * returns ACHAN_OK / ACHAN_CLOSED, or its cancel returns, the waker is not
- * running and will not run again for that registration.
+ * that hands a wakeup on).  After the future's poll returns ACHAN_OK /
+ * ACHAN_CLOSED, or its cancel returns, the waker is not running and will not
+ * run again for that registration.
+ *
+ * It is never called with an achan lock held.  What it may do:
+ *   - poll, cancel, or (once finished) re-init and register again any
+ *     future but its own - a sibling woken by the same close or send
+ *     included: that one answers at once with its outcome and its own waker
+ *     is then never called;
+ *   - make any call that does not wait (try_send, try_recv, close, len,
+ *     clone, ...) on any object, the one whose wake runs it included;
+ *   - release handles, the last handle of that very object included: the
+ *     wake touches only futures, and a registered future keeps a paired
+ *     object's memory until it finishes (allowed and safe).
+ * What it must not do:
+ *   - block (a blocking send/recv, a lock the waking thread may need): it
+ *     runs on a thread in the middle of an achan call, and wakes queued
+ *     behind it wait for it;
+ *   - poll or cancel its own future, or one whose wake runs further up this
+ *     thread's stack (a waker that called into achan and so ran other
+ *     wakes): that answers ACHAN_EINVAL - it would wait for itself;
+ *   - poll or cancel a future whose wake is running on another thread at
+ *     that moment, if that wake may be doing the same to its own future:
+ *     each waits for the other's wake to return;
+ *   - fini or destroy an object made with init/create while the call whose
+ *     wake runs it has not returned.
+ * The usual waker schedules the task that owns the future, which polls it.
  */
 struct achan_waker {
 	void (*wake)(void *arg);
