@@ -48,6 +48,15 @@ state_wait.pml OK pass
 state_wait.pml NO_RECHECK fail
 state_wait.pml NO_F2 fail
 state_wait.pml CLOSE_WAKES_CLOSED fail
+wakelist_take.pml OK pass
+wakelist_take.pml OK pass live
+wakelist_take.pml OLD_SETTLE fail live
+wakelist_take.pml NO_TAKING_CHECK fail
+wakelist_take.pml POP_TAKEN fail
+wakelist_take.pml STORE_FIRST fail
+wakelist_take.pml TAKE_AS_QUEUED fail
+wakelist_take.pml ONLY_INNERMOST fail live
+wakelist_take.pml SEQ_LISTS fail live
 '
 n=$(printf '%s\n' "$table" | grep -c .)
 
