@@ -80,7 +80,9 @@ struct achan__waitq {
  * Waiters claimed under a lock, woken (in order) after it is dropped.  It
  * lives on the claiming thread's stack until achan__wakelist_run returns;
  * each claimed node points back to it (w->_prev) so that its owner can take
- * it out.  `lock` guards the links once more than one node is claimed;
+ * it out.  `lock` guards the links once more than one node is claimed
+ * (`shared`, set by the claimer: the runner never reads the links of such a
+ * list without the lock);
  * `current` and `outer` make the thread's stack of running lists
  * (achan__tls_wakelists), which tells whose wake runs on this thread.
  */
@@ -88,11 +90,12 @@ struct achan__wakelist {
 	struct achan__waiter *first;
 	struct achan__waiter *last;
 	struct achan__lock lock;
+	uint32_t shared;	/* 2+ nodes claimed: links shared with owners */
 	struct achan__waiter *current;
 	struct achan__wakelist *outer;
 };
 
-#define ACHAN__WAKELIST_INIT { NULL, NULL, ACHAN__LOCK_INIT, NULL, NULL }
+#define ACHAN__WAKELIST_INIT { NULL, NULL, ACHAN__LOCK_INIT, 0, NULL, NULL }
 
 #endif /* ACHAN_LIB_WAITQ_H */
 

@@ -177,8 +177,12 @@ static inline void
 achan__waiter_claim(struct achan__wakelist *l, struct achan__waiter *w,
 		uint32_t outcome)
 {
-	uint32_t mark = l->first == NULL ? ACHAN__W_BUSY : ACHAN__W_CLAIMED;
+	uint32_t mark = ACHAN__W_BUSY;
 
+	if (l->first != NULL) {
+		mark = ACHAN__W_CLAIMED;
+		l->shared = 1;
+	}
 	w->_next = NULL;
 	w->_prev = (struct achan__waiter *)(void *)l;
 	if (l->last != NULL)
@@ -210,13 +214,13 @@ achan__waitq_claim_all(struct achan__waitq *q, struct achan__wakelist *l,
  * unlinks it in a few instructions.
  */
 static inline struct achan__waiter *
-achan__wakelist_next(struct achan__wakelist *l, int shared)
+achan__wakelist_next(struct achan__wakelist *l)
 {
 	struct achan__waiter *w;
 	unsigned spins = 0;
 	uint32_t s;
 
-	if (!shared) {
+	if (!l->shared) {
 		w = l->first;	/* the only node, BUSY since its claim */
 		l->first = l->last = NULL;
 		return w;
@@ -250,14 +254,14 @@ achan__wakelist_run(struct achan__wakelist *l)
 	struct achan__waiter *w;
 	struct achan_waker waker;
 	uint32_t outcome;
-	int shared;
 
+	/* The first node is BUSY: no owner takes it out, so l->first is
+	 * ours to read here. */
 	if (l->first == NULL)
 		return;
-	shared = l->first != l->last;
 	l->outer = achan__tls_wakelists;
 	achan__tls_wakelists = l;
-	while ((w = achan__wakelist_next(l, shared)) != NULL) {
+	while ((w = achan__wakelist_next(l)) != NULL) {
 		/* The owner cannot touch w while BUSY is set: read what we
 		 * need, wake, then end the handshake as the very last access. */
 		waker = w->_waker;
@@ -288,6 +292,7 @@ achan__wakelist_run(struct achan__wakelist *l)
 	}
 	achan__tls_wakelists = l->outer;
 	l->outer = NULL;
+	l->shared = 0;
 }
 
 static inline int
