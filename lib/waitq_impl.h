@@ -248,6 +248,8 @@ achan__wakelist_next(struct achan__wakelist *l)
 	return w;
 }
 
+/* Modelled in model/wakelist_take.pml (with achan__waiter_settle and
+ * achan__wakelist_take; twins for each step). */
 static inline void
 achan__wakelist_run(struct achan__wakelist *l)
 {
