@@ -370,11 +370,8 @@ achan__waiter_settle(struct achan__waiter *w)
 		    ACQUIRE))
 			return achan__wakelist_take(w, s & ACHAN__W_OUTCOME);
 		/* The waker is running on another thread; it never blocks,
-		 * but its thread may be preempted: yield after a while. */
-		if (++spins < 64)
-			achan__cpu_relax();
-		else
-			sched_yield();
+		 * but its thread may be preempted: back off, yield, sleep. */
+		achan__inflight_pause(&spins);
 	}
 }
 
