@@ -25,15 +25,16 @@
 
 /* --- names ---------------------------------------------------------------- */
 
-static const char *const op_names[LIN_RELEASE + 1] = {
+static const char *const op_names[LIN_SERVE + 1] = {
 	"try_send", "send", "send_until", "try_recv", "recv", "recv_until",
-	"close", "(publish)", "(free room)"
+	"close", "send_poll", "send_repoll", "send_cancel", "recv_poll",
+	"recv_repoll", "recv_cancel", "(publish)", "(free room)", "(serve)"
 };
 
 const char *
 lin_opname(int code)
 {
-	return code >= 0 && code <= LIN_RELEASE ? op_names[code] : "?";
+	return code >= 0 && code <= LIN_SERVE ? op_names[code] : "?";
 }
 
 const char *
@@ -69,14 +70,54 @@ is_recv(int code)
 	return code == LIN_TRY_RECV || code == LIN_RECV || code == LIN_RECV_UNTIL;
 }
 
+static int
+is_send_future(int code)
+{
+	return code == LIN_SEND_POLL || code == LIN_SEND_REPOLL ||
+	    code == LIN_SEND_CANCEL;
+}
+
+static int
+is_recv_future(int code)
+{
+	return code == LIN_RECV_POLL || code == LIN_RECV_REPOLL ||
+	    code == LIN_RECV_CANCEL;
+}
+
+/* Operations that take a value when they answer OK. */
+static int
+takes_value(int code)
+{
+	return is_recv(code) || is_recv_future(code);
+}
+
 /* --- bounded channel ---------------------------------------------------------
- * State: bit 0 closed, bits 1-4 the number of values, then 6 bits per value
- * tag, oldest first.  Sends need room (blocking: they cannot linearise while
- * full; timed: TIMEDOUT only while full and open), receives need a value
- * (TIMEDOUT only while empty and open), CLOSED only once closed.
+ * State: bit 0 closed, bits 1-4 the number of values buffered, bits 5-7 the
+ * number of waiting senders, then 6 bits per tag from bit 8: the buffer,
+ * oldest first, in cap fields, then the waiting senders, oldest first.
+ * Unused fields are 0, so each state has one encoding.
+ *
+ * Sends need room and no waiting sender (blocking: they cannot linearise
+ * otherwise; timed: TIMEDOUT only then, and open); a send-future poll that
+ * finds none registers (PENDING: appended to the waiting senders).  A
+ * receive takes the oldest value and, while open, moves the oldest waiting
+ * sender's value into the slot it freed, at the same step: that sender is
+ * complete.  Receives need a value (TIMEDOUT / EMPTY / PENDING only while
+ * empty and open), CLOSED only once closed and empty.  A send future's
+ * re-poll answers OK once it is no longer waiting (served), PENDING while
+ * it waits, CLOSED once the channel is closed while it waited (close leaves
+ * the failed senders in the list: nothing is added after a close, and each
+ * is removed by its owner's re-poll or cancel).  The owner's operations are
+ * ordered in real time, so a re-poll or cancel is linearised after the poll
+ * that registered the future: "not in the list" means served.
  */
+struct ch {
+	unsigned closed, len, nw;
+	uint8_t buf[LIN_CHAN_MAX_SLOTS], w[LIN_CHAN_MAX_WAITING + 1];
+};
+
 #define CH_LEN(s)	((unsigned)((s) >> 1) & 15u)
-#define CH_TAG(s, i)	(((s) >> (5 + 6 * (i))) & 63u)
+#define CH_TAG(s, i)	(((s) >> (8 + 6 * (i))) & 63u)
 
 uint64_t
 lin_chan_state(int closed, unsigned len, const uint64_t *tags)
@@ -84,74 +125,190 @@ lin_chan_state(int closed, unsigned len, const uint64_t *tags)
 	uint64_t s = (closed ? 1u : 0u) | ((uint64_t)len << 1);
 
 	for (unsigned i = 0; i < len; i++)
-		s |= (tags[i] & 63u) << (5 + 6 * i);
+		s |= (tags[i] & 63u) << (8 + 6 * i);
 	return s;
 }
 
-static uint64_t
-ch_push(uint64_t s, uint64_t tag)
+static void
+ch_dec(const struct lin_model *m, uint64_t s, struct ch *c)
 {
-	unsigned len = CH_LEN(s);
-
-	s &= ~((uint64_t)15 << 1);
-	s |= (uint64_t)(len + 1) << 1;
-	return s | ((tag & 63u) << (5 + 6 * len));
+	c->closed = (unsigned)(s & 1u);
+	c->len = CH_LEN(s);
+	c->nw = (unsigned)(s >> 5) & 7u;
+	for (unsigned i = 0; i < c->len; i++)
+		c->buf[i] = (uint8_t)CH_TAG(s, i);
+	for (unsigned j = 0; j < c->nw; j++)
+		c->w[j] = (uint8_t)CH_TAG(s, m->cap + j);
 }
 
 static uint64_t
-ch_pop(uint64_t s)
+ch_enc(const struct lin_model *m, const struct ch *c)
 {
-	unsigned len = CH_LEN(s);
-	uint64_t vals = s >> 5;
+	uint64_t s = c->closed | (uint64_t)c->len << 1 | (uint64_t)c->nw << 5;
 
-	return (s & 1u) | ((uint64_t)(len - 1) << 1) | ((vals >> 6) << 5);
+	/* the harness keeps histories within this (one send future per
+	 * thread): a history beyond it is a harness error, not a verdict */
+	if (c->nw > LIN_CHAN_MAX_WAITING ||
+	    m->cap + c->nw > LIN_CHAN_MAX_SLOTS)
+		bail_out("channel model: %u waiting senders do not fit the "
+		    "state word (capacity %u)", c->nw, m->cap);
+	for (unsigned i = 0; i < c->len; i++)
+		s |= (uint64_t)c->buf[i] << (8 + 6 * i);
+	for (unsigned j = 0; j < c->nw; j++)
+		s |= (uint64_t)c->w[j] << (8 + 6 * (m->cap + j));
+	return s;
+}
+
+static void
+ch_push(struct ch *c, uint64_t tag)
+{
+	c->buf[c->len++] = (uint8_t)(tag & 63u);
+}
+
+static void
+ch_pop(struct ch *c)
+{
+	memmove(c->buf, c->buf + 1, --c->len);
+}
+
+/* Index of tag among the waiting senders, or -1. */
+static int
+ch_waiting(const struct ch *c, uint64_t tag)
+{
+	for (unsigned j = 0; j < c->nw; j++)
+		if (c->w[j] == (tag & 63u))
+			return (int)j;
+	return -1;
+}
+
+static void
+ch_unwait(struct ch *c, int j)
+{
+	memmove(c->w + j, c->w + j + 1, c->nw - (unsigned)j - 1);
+	c->nw--;
+}
+
+/* The oldest waiting sender's value moves into free room (open only). */
+static void
+ch_serve(const struct lin_model *m, struct ch *c)
+{
+	while (!c->closed && c->nw > 0 && c->len < m->cap) {
+		ch_push(c, c->w[0]);
+		ch_unwait(c, 0);
+	}
 }
 
 static int
 chan_step(const struct lin_model *m, uint64_t s, const struct lin_op *op,
 		uint64_t *next)
 {
-	int closed = (int)(s & 1u);
-	unsigned len = CH_LEN(s);
+	struct ch c;
+	int room, free_now, j, ok = 0;
+	/* overtake model: free room may be taken while senders wait */
+	int lax = m->split_serve;
 
 	*next = s;
+	ch_dec(m, s, &c);
+	room = c.len < m->cap;
+	free_now = room && (c.nw == 0 || lax);
 	switch (op->code) {
 	case LIN_TRY_SEND:
 	case LIN_SEND:
 	case LIN_SEND_UNTIL:
-		if (closed)
+	case LIN_SEND_POLL:
+		if (c.closed)
 			return op->st == ACHAN_CLOSED;
-		if (len < m->cap) {
-			if (op->st != ACHAN_OK)
+		if (op->st == ACHAN_OK) {
+			if (!free_now)
 				return 0;
-			*next = ch_push(s, op->arg);
+			ch_push(&c, op->arg);
+			*next = ch_enc(m, &c);
 			return 1;
 		}
-		if (op->code == LIN_TRY_SEND)
+		if (room && c.nw == 0)
+			return 0;	/* it had to succeed */
+		switch (op->code) {
+		case LIN_TRY_SEND:
 			return op->st == ACHAN_FULL;
-		if (op->code == LIN_SEND_UNTIL)
+		case LIN_SEND_UNTIL:
 			return op->st == ACHAN_TIMEDOUT;
-		return 0;	/* a blocking send waits while full */
+		case LIN_SEND_POLL:
+			if (op->st != ACHAN_PENDING)
+				return 0;
+			c.w[c.nw++] = (uint8_t)(op->arg & 63u);
+			*next = ch_enc(m, &c);
+			return 1;
+		}
+		return 0;	/* a blocking send waits */
+	case LIN_SEND_REPOLL:
+		if ((j = ch_waiting(&c, op->arg)) < 0)
+			return op->st == ACHAN_OK;	/* served */
+		if (c.closed) {
+			ok = op->st == ACHAN_CLOSED;
+		} else if (j == 0 && room) {
+			/* the oldest may take free room itself (only the
+			 * overtake model has room while senders wait) */
+			if (op->st == ACHAN_OK)
+				ch_push(&c, op->arg);
+			ok = op->st == ACHAN_OK || (lax && op->st == ACHAN_PENDING);
+		} else {
+			return op->st == ACHAN_PENDING;
+		}
+		if (ok && op->st != ACHAN_PENDING) {
+			ch_unwait(&c, j);
+			*next = ch_enc(m, &c);
+		}
+		return ok;
+	case LIN_SEND_CANCEL:
+		if ((j = ch_waiting(&c, op->arg)) < 0)
+			return op->st == ACHAN_OK;	/* it had been served */
+		if (op->st != ACHAN_CANCELLED)
+			return 0;
+		ch_unwait(&c, j);
+		*next = ch_enc(m, &c);
+		return 1;
 	case LIN_TRY_RECV:
 	case LIN_RECV:
 	case LIN_RECV_UNTIL:
-		if (len > 0) {
-			if (op->st != ACHAN_OK || op->val != CH_TAG(s, 0))
+	case LIN_RECV_POLL:
+	case LIN_RECV_REPOLL:
+		if (c.len > 0) {
+			if (op->st != ACHAN_OK || op->val != c.buf[0])
 				return 0;
-			*next = ch_pop(s);
+			ch_pop(&c);
+			if (!lax)
+				ch_serve(m, &c);
+			*next = ch_enc(m, &c);
 			return 1;
 		}
-		if (closed)
+		if (c.closed)
 			return op->st == ACHAN_CLOSED;
-		if (op->code == LIN_TRY_RECV)
+		switch (op->code) {
+		case LIN_TRY_RECV:
 			return op->st == ACHAN_EMPTY;
-		if (op->code == LIN_RECV_UNTIL)
+		case LIN_RECV_UNTIL:
 			return op->st == ACHAN_TIMEDOUT;
+		case LIN_RECV_POLL:
+		case LIN_RECV_REPOLL:
+			return op->st == ACHAN_PENDING;
+		}
 		return 0;	/* a blocking receive waits while empty */
+	case LIN_RECV_CANCEL:
+		/* nothing is ever put into a waiting receive future of a
+		 * bounded channel: its wakeups are hints */
+		return op->st == ACHAN_CANCELLED;
+	case LIN_SERVE:
+		ch_serve(m, &c);
+		*next = ch_enc(m, &c);
+		return 1;
 	case LIN_CLOSE:
-		*next = s | 1u;
+		/* (room owed to waiting senders is theirs before the close:
+		 * only the overtake model can have any) */
+		ch_serve(m, &c);
+		c.closed = 1;
+		*next = ch_enc(m, &c);
 		return op->st ==
-		    (closed ? ACHAN_ALREADY_CLOSED : ACHAN_NEWLY_CLOSED);
+		    ((s & 1u) ? ACHAN_ALREADY_CLOSED : ACHAN_NEWLY_CLOSED);
 	}
 	return 0;
 }
@@ -159,16 +316,23 @@ chan_step(const struct lin_model *m, uint64_t s, const struct lin_op *op,
 static void
 chan_show(const struct lin_model *m, uint64_t s, char *buf, size_t len)
 {
+	struct ch c;
 	size_t o = 0;
 
-	(void)m;
+	ch_dec(m, s, &c);
 	o += (size_t)snprintf(buf + o, len - o, "%s [",
-	    (s & 1u) ? "closed" : "open");
-	for (unsigned i = 0; i < CH_LEN(s) && o < len; i++)
+	    c.closed ? "closed" : "open");
+	for (unsigned i = 0; i < c.len && o < len; i++)
 		o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? " " : "",
-		    (unsigned)CH_TAG(s, i));
+		    c.buf[i]);
 	if (o < len)
-		snprintf(buf + o, len - o, "]");
+		o += (size_t)snprintf(buf + o, len - o, "]");
+	if (c.nw > 0 && o < len) {
+		o += (size_t)snprintf(buf + o, len - o, ", senders %s",
+		    c.closed ? "failed" : "waiting");
+		for (unsigned j = 0; j < c.nw && o < len; j++)
+			o += (size_t)snprintf(buf + o, len - o, " %u", c.w[j]);
+	}
 }
 
 void
@@ -179,6 +343,14 @@ lin_model_chan(struct lin_model *m, unsigned cap)
 	m->cap = cap;
 	m->step = chan_step;
 	m->show = chan_show;
+}
+
+void
+lin_model_chan_overtake(struct lin_model *m, unsigned cap)
+{
+	lin_model_chan(m, cap);
+	m->name = "bounded channel (waiting senders may be overtaken)";
+	m->split_serve = 1;
 }
 
 /* --- bounded channel, two steps ----------------------------------------------
@@ -401,6 +573,224 @@ const struct lin_model lin_model_unbuffered = {
 	.step = unbuf_step,
 	.pair = unbuf_pair,
 	.show = unbuf_show,
+};
+
+/* --- unbuffered channel, futures --------------------------------------------
+ * Histories of try_send, try_recv, futures and close: every party that can
+ * wait is a future, so the channel is a sequential object.  State: bit 0
+ * closed, bits 1-3 the number of waiting send futures, bits 4-6 the number
+ * of receive futures; from bit 7 the send futures' values (6 bits each,
+ * oldest first, 4 fields), from bit 31 the receive futures (8 bits each:
+ * the owner thread, and in bits 2-7 the value a sender put in, 0 while it
+ * waits), in the order they registered.  A receive future that got a
+ * value stays until its owner's re-poll or cancel (OK, that value); one
+ * that waits when the channel closes stays until then too (CLOSED /
+ * CANCELLED), and so does a send future.  A waiting receive future is one
+ * with value 0; when both kinds wait, only a closed channel has them.
+ */
+#define UF_MAX 4
+
+struct uf {
+	unsigned closed, ns, nr;
+	uint8_t snd[UF_MAX + 1];
+	uint8_t rthr[UF_MAX + 1], rval[UF_MAX + 1];
+};
+
+static void
+uf_dec(uint64_t s, struct uf *u)
+{
+	u->closed = (unsigned)(s & 1u);
+	u->ns = (unsigned)(s >> 1) & 7u;
+	u->nr = (unsigned)(s >> 4) & 7u;
+	for (unsigned i = 0; i < u->ns; i++)
+		u->snd[i] = (uint8_t)((s >> (7 + 6 * i)) & 63u);
+	for (unsigned j = 0; j < u->nr; j++) {
+		unsigned e = (unsigned)(s >> (31 + 8 * j)) & 255u;
+
+		u->rthr[j] = (uint8_t)(e & 3u);
+		u->rval[j] = (uint8_t)(e >> 2);
+	}
+}
+
+static uint64_t
+uf_enc(const struct uf *u)
+{
+	uint64_t s = u->closed | (uint64_t)u->ns << 1 | (uint64_t)u->nr << 4;
+
+	if (u->ns > UF_MAX || u->nr > UF_MAX)
+		bail_out("unbuffered model: more than %d futures of a kind",
+		    UF_MAX);
+	for (unsigned i = 0; i < u->ns; i++)
+		s |= (uint64_t)u->snd[i] << (7 + 6 * i);
+	for (unsigned j = 0; j < u->nr; j++)
+		s |= (uint64_t)(u->rthr[j] | (unsigned)u->rval[j] << 2) <<
+		    (31 + 8 * j);
+	return s;
+}
+
+static int
+uf_find_send(const struct uf *u, uint64_t tag)
+{
+	for (unsigned i = 0; i < u->ns; i++)
+		if (u->snd[i] == (tag & 63u))
+			return (int)i;
+	return -1;
+}
+
+static int
+uf_find_recv(const struct uf *u, unsigned thread)
+{
+	for (unsigned j = 0; j < u->nr; j++)
+		if (u->rthr[j] == thread)
+			return (int)j;
+	return -1;
+}
+
+/* the oldest receive future still waiting for a value, or -1 */
+static int
+uf_waiting_recv(const struct uf *u)
+{
+	for (unsigned j = 0; j < u->nr; j++)
+		if (u->rval[j] == 0)
+			return (int)j;
+	return -1;
+}
+
+static void
+uf_del_send(struct uf *u, int i)
+{
+	memmove(u->snd + i, u->snd + i + 1, u->ns - (unsigned)i - 1);
+	u->ns--;
+}
+
+static void
+uf_del_recv(struct uf *u, int j)
+{
+	memmove(u->rthr + j, u->rthr + j + 1, u->nr - (unsigned)j - 1);
+	memmove(u->rval + j, u->rval + j + 1, u->nr - (unsigned)j - 1);
+	u->nr--;
+}
+
+static int
+ufut_step(const struct lin_model *m, uint64_t s, const struct lin_op *op,
+		uint64_t *next)
+{
+	struct uf u;
+	int i, ok;
+
+	(void)m;
+	*next = s;
+	uf_dec(s, &u);
+	switch (op->code) {
+	case LIN_TRY_SEND:
+	case LIN_SEND_POLL:
+		if (u.closed)
+			return op->st == ACHAN_CLOSED;
+		if ((i = uf_waiting_recv(&u)) >= 0) {
+			if (op->st != ACHAN_OK)
+				return 0;
+			u.rval[i] = (uint8_t)(op->arg & 63u);
+		} else if (op->code == LIN_TRY_SEND) {
+			return op->st == ACHAN_FULL;
+		} else {
+			if (op->st != ACHAN_PENDING)
+				return 0;
+			u.snd[u.ns++] = (uint8_t)(op->arg & 63u);
+		}
+		break;
+	case LIN_SEND_REPOLL:
+	case LIN_SEND_CANCEL:
+		if ((i = uf_find_send(&u, op->arg)) < 0)
+			return op->st == ACHAN_OK;	/* a receiver took it */
+		if (op->code == LIN_SEND_CANCEL)
+			ok = op->st == ACHAN_CANCELLED;
+		else if (!u.closed)
+			return op->st == ACHAN_PENDING;
+		else
+			ok = op->st == ACHAN_CLOSED;
+		if (!ok)
+			return 0;
+		uf_del_send(&u, i);
+		break;
+	case LIN_TRY_RECV:
+	case LIN_RECV_POLL:
+		if (u.closed)
+			return op->st == ACHAN_CLOSED;
+		if (u.ns > 0) {
+			if (op->st != ACHAN_OK || op->val != u.snd[0])
+				return 0;
+			uf_del_send(&u, 0);
+		} else if (op->code == LIN_TRY_RECV) {
+			return op->st == ACHAN_EMPTY;
+		} else {
+			if (op->st != ACHAN_PENDING ||
+			    uf_find_recv(&u, op->thread) >= 0)
+				return 0;
+			u.rthr[u.nr] = (uint8_t)(op->thread & 3u);
+			u.rval[u.nr++] = 0;
+		}
+		break;
+	case LIN_RECV_REPOLL:
+	case LIN_RECV_CANCEL:
+		if ((i = uf_find_recv(&u, op->thread)) < 0)
+			return 0;	/* not registered */
+		if (u.rval[i] != 0)	/* a sender put a value in */
+			ok = op->st == ACHAN_OK && op->val == u.rval[i];
+		else if (op->code == LIN_RECV_CANCEL)
+			ok = op->st == ACHAN_CANCELLED;
+		else if (!u.closed)
+			return op->st == ACHAN_PENDING;
+		else
+			ok = op->st == ACHAN_CLOSED;
+		if (!ok)
+			return 0;
+		uf_del_recv(&u, i);
+		break;
+	case LIN_CLOSE:
+		u.closed = 1;
+		ok = op->st ==
+		    ((s & 1u) ? ACHAN_ALREADY_CLOSED : ACHAN_NEWLY_CLOSED);
+		if (!ok)
+			return 0;
+		break;
+	default:
+		return 0;	/* no blocking calls in these histories */
+	}
+	*next = uf_enc(&u);
+	return 1;
+}
+
+static void
+ufut_show(const struct lin_model *m, uint64_t s, char *buf, size_t len)
+{
+	struct uf u;
+	size_t o = 0;
+
+	(void)m;
+	uf_dec(s, &u);
+	o += (size_t)snprintf(buf, len, "%s, send futures [",
+	    u.closed ? "closed" : "open");
+	for (unsigned i = 0; i < u.ns && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? " " : "",
+		    u.snd[i]);
+	if (o < len)
+		o += (size_t)snprintf(buf + o, len - o, "], receive futures [");
+	for (unsigned j = 0; j < u.nr && o < len; j++) {
+		if (u.rval[j])
+			o += (size_t)snprintf(buf + o, len - o, "%sT%u got %u",
+			    j ? ", " : "", u.rthr[j], u.rval[j]);
+		else
+			o += (size_t)snprintf(buf + o, len - o, "%sT%u",
+			    j ? ", " : "", u.rthr[j]);
+	}
+	if (o < len)
+		snprintf(buf + o, len - o, "]");
+}
+
+const struct lin_model lin_model_unbuffered_futures = {
+	.name = "unbuffered channel (futures)",
+	.step = ufut_step,
+	.show = ufut_show,
 };
 
 /* --- oneshot and oneshot broadcast -------------------------------------------
@@ -727,8 +1117,17 @@ split_ops(const struct lin_model *m, const struct lin_history *h)
 				    w->inv < op->res && op->inv < w->res)
 					split_h.ops[i].flags |= LIN_F_SENDER_WAITS;
 			}
-		if (op->st != ACHAN_OK ||
-		    !((m->split_send && is_send(op->code)) ||
+		if (op->st != ACHAN_OK)
+			continue;
+		if (m->split_serve && takes_value(op->code) &&
+		    op->code != LIN_RECV_CANCEL) {
+			if (split_h.n >= LIN_MAX_OPS)
+				return NULL;
+			x = &split_h.ops[split_h.n++];
+			*x = *op;
+			x->code = LIN_SERVE;
+		}
+		if (!((m->split_send && is_send(op->code)) ||
 		    (m->split_recv && is_recv(op->code))))
 			continue;
 		if (split_h.n >= LIN_MAX_OPS)
@@ -755,7 +1154,8 @@ lin_check(const struct lin_model *m, const struct lin_history *h,
 
 	if (h->n < 0 || h->n > LIN_MAX_OPS)
 		return 0;
-	if ((m->split_send || m->split_recv || m->split_wait) &&
+	if ((m->split_send || m->split_recv || m->split_wait ||
+	    m->split_serve) &&
 	    (h = split_ops(m, h)) == NULL)
 		return 0;
 	if (++memo_gen == 0) {
@@ -782,7 +1182,7 @@ op_text(const struct lin_op *op, char *buf, size_t len)
 {
 	size_t o = 0;
 
-	if (is_send(op->code))
+	if (is_send(op->code) || is_send_future(op->code))
 		o += (size_t)snprintf(buf, len, "%s(%llu)", lin_opname(op->code),
 		    (unsigned long long)op->arg);
 	else if (is_recv(op->code) && op->arg != 0)
@@ -795,7 +1195,7 @@ op_text(const struct lin_op *op, char *buf, size_t len)
 	o += (size_t)snprintf(buf + o, len - o, " -> %s", lin_stname(op->st));
 	if (o >= len)
 		return;
-	if (is_recv(op->code) && op->st == ACHAN_OK) {
+	if (takes_value(op->code) && op->st == ACHAN_OK) {
 		if (op->id != 0)
 			snprintf(buf + o, len - o, " id %llu value %llu",
 			    (unsigned long long)op->id,

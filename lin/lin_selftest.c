@@ -59,7 +59,328 @@ judge(const struct lin_model *m, uint64_t init, const struct lin_op *ops,
 
 enum { OK_ = ACHAN_OK, FULL = ACHAN_FULL, EMPTY = ACHAN_EMPTY,
 	CLOSED = ACHAN_CLOSED, TOUT = ACHAN_TIMEDOUT,
-	NEWLY = ACHAN_NEWLY_CLOSED, ALREADY = ACHAN_ALREADY_CLOSED };
+	NEWLY = ACHAN_NEWLY_CLOSED, ALREADY = ACHAN_ALREADY_CLOSED,
+	PEND = ACHAN_PENDING, CANC = ACHAN_CANCELLED };
+
+/* op codes, short */
+enum { TS = LIN_TRY_SEND, TR = LIN_TRY_RECV, CL = LIN_CLOSE,
+	SP = LIN_SEND_POLL, SR = LIN_SEND_REPOLL, SC = LIN_SEND_CANCEL,
+	RP = LIN_RECV_POLL, RR = LIN_RECV_REPOLL, RC = LIN_RECV_CANCEL };
+
+/*
+ * Histories with futures.  A send future is named by its value; a
+ * receive future by its thread.  Capacity 1 unless said otherwise; "[1]"
+ * is the state the history starts from (value 1 buffered).
+ */
+static void
+hand_written_futures(void)
+{
+	struct lin_model c1, c2, o1;
+	const uint64_t one[] = { 1 }, two[] = { 1, 2 };
+	uint64_t s1 = lin_chan_state(0, 1, one), s12 = lin_chan_state(0, 2, two);
+	const struct lin_model *uf = &lin_model_unbuffered_futures;
+
+	lin_model_chan(&c1, 1);
+	lin_model_chan(&c2, 2);
+	lin_model_chan_overtake(&o1, 1);
+
+	/* bounded ------------------------------------------------------- */
+	{
+		/* Issue 14, C2: N's try_send reads "no sender waiting" and is
+		 * delayed; S's send future registers; R's receive, begun
+		 * after that, takes 1; N's push lands in the freed slot; the
+		 * later receives see N's value before S's. */
+		const struct lin_op h[] = {
+			O(0, TS, 2, 1, 10, OK_, 0),	/* N */
+			O(1, SP, 3, 2, 3, PEND, 0),	/* S */
+			O(2, TR, 0, 4, 5, OK_, 1),	/* R */
+			O(2, TR, 0, 11, 12, OK_, 2),
+			O(2, TR, 0, 13, 14, OK_, 3),
+			O(1, SR, 3, 15, 16, OK_, 0),
+			O(2, TR, 0, 17, 18, EMPTY, 0),
+		};
+		EXPECT(&c1, s1, h, 0, "C2: a try_send overtakes a waiting "
+		    "send future (issue 14)");
+		EXPECT(&o1, s1, h, 1, "... which the overtake model explains");
+	}
+	{
+		/* the same with what the contract says: R moved 3 in, so
+		 * N's try_send answered FULL */
+		const struct lin_op h[] = {
+			O(0, TS, 2, 1, 10, FULL, 0),
+			O(1, SP, 3, 2, 3, PEND, 0),
+			O(2, TR, 0, 4, 5, OK_, 1),
+			O(2, TR, 0, 11, 12, OK_, 3),
+			O(1, SR, 3, 13, 14, OK_, 0),
+			O(2, TR, 0, 15, 16, EMPTY, 0),
+		};
+		EXPECT(&c1, s1, h, 1, "C2 done right: the freed slot goes to "
+		    "the waiting sender, try_send answers FULL");
+	}
+	{
+		/* no concurrency needed: once S waits, the slot a receive
+		 * frees is S's */
+		const struct lin_op h[] = {
+			O(1, SP, 3, 1, 2, PEND, 0),
+			O(2, TR, 0, 3, 4, OK_, 1),
+			O(0, TS, 2, 5, 6, OK_, 0),
+		};
+		EXPECT(&c1, s1, h, 0, "a try_send takes the slot freed for a "
+		    "waiting sender");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, SP, 3, 1, 2, PEND, 0),
+			O(1, SR, 3, 3, 4, PEND, 0),
+			O(2, TR, 0, 5, 6, OK_, 1),
+			O(1, SC, 3, 7, 8, OK_, 0),
+			O(2, TR, 0, 9, 10, OK_, 3),
+			O(2, TR, 0, 11, 12, EMPTY, 0),
+		};
+		EXPECT(&c1, s1, h, 1, "a waiting sender served by a receive: "
+		    "its cancel answers OK (had completed)");
+	}
+	{
+		/* the broken wrapper's signature */
+		const struct lin_op h[] = {
+			O(1, SP, 3, 1, 2, PEND, 0),
+			O(2, TR, 0, 3, 4, OK_, 1),
+			O(1, SC, 3, 5, 6, CANC, 0),
+			O(2, TR, 0, 7, 8, OK_, 3),
+		};
+		EXPECT(&c1, s1, h, 0, "a cancel answers CANCELLED although "
+		    "the value went in");
+		EXPECT(&o1, s1, h, 0, "... not even with overtaking");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, SP, 3, 1, 2, PEND, 0),
+			O(1, SC, 3, 3, 6, CANC, 0),
+			O(2, TR, 0, 4, 5, OK_, 1),
+			O(2, TR, 0, 7, 8, EMPTY, 0),
+		};
+		EXPECT(&c1, s1, h, 1, "a cancel overlapping the receive that "
+		    "would serve it: cancelled first");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, SP, 3, 1, 2, PEND, 0),
+			O(1, SC, 3, 3, 4, CANC, 0),
+			O(2, TR, 0, 5, 6, OK_, 1),
+			O(2, TR, 0, 7, 8, OK_, 3),
+		};
+		EXPECT(&c1, s1, h, 0, "a cancelled sender's value arrives "
+		    "anyway");
+	}
+	{
+		/* FIFO among waiting senders */
+		const struct lin_op h[] = {
+			O(1, SP, 3, 1, 2, PEND, 0),
+			O(3, SP, 4, 3, 4, PEND, 0),
+			O(2, TR, 0, 5, 6, OK_, 1),
+			O(2, TR, 0, 7, 8, OK_, 4),
+		};
+		EXPECT(&c1, s1, h, 0, "the younger waiting sender served "
+		    "first");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, SP, 3, 1, 2, PEND, 0),
+			O(3, SP, 4, 3, 4, PEND, 0),
+			O(2, TR, 0, 5, 6, OK_, 1),
+			O(3, SR, 4, 7, 8, PEND, 0),
+			O(1, SR, 3, 9, 10, OK_, 0),
+			O(2, RP, 0, 11, 12, OK_, 3),
+			O(3, SR, 4, 13, 14, OK_, 0),
+			O(2, TR, 0, 15, 16, OK_, 4),
+			O(2, TR, 0, 17, 18, EMPTY, 0),
+		};
+		EXPECT(&c1, s1, h, 1, "two waiting senders served in order, "
+		    "re-polls PENDING then OK");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, SP, 3, 1, 2, PEND, 0),
+			O(0, CL, 0, 3, 4, NEWLY, 0),
+			O(1, SR, 3, 5, 6, CLOSED, 0),
+			O(2, TR, 0, 7, 8, OK_, 1),
+			O(2, RP, 0, 9, 10, CLOSED, 0),
+		};
+		EXPECT(&c1, s1, h, 1, "close fails a waiting sender; receivers "
+		    "drain, then CLOSED");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, SP, 3, 1, 2, PEND, 0),
+			O(0, CL, 0, 3, 4, NEWLY, 0),
+			O(2, TR, 0, 5, 6, OK_, 1),
+			O(1, SC, 3, 7, 8, OK_, 0),
+		};
+		EXPECT(&c1, s1, h, 0, "a sender failed by close claims its "
+		    "value went in");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, SP, 3, 1, 2, PEND, 0),
+			O(2, TR, 0, 3, 4, OK_, 1),
+			O(1, SR, 3, 5, 6, PEND, 0),
+		};
+		EXPECT(&c1, s1, h, 0, "a served sender's re-poll answers "
+		    "PENDING");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, SP, 3, 1, 2, PEND, 0),
+		};
+		EXPECT(&c2, s1, h, 0, "a send future waits with room");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, SP, 3, 1, 2, PEND, 0),
+			O(0, TR, 0, 3, 4, OK_, 1),
+			O(0, TR, 0, 5, 6, OK_, 2),
+			O(0, TR, 0, 7, 8, OK_, 3),
+			O(1, SC, 3, 9, 10, OK_, 0),
+		};
+		EXPECT(&c2, s12, h, 1, "capacity 2: the sender moves in behind "
+		    "the values before it");
+	}
+	/* receive futures: PENDING only with nothing to take; a waiting
+	 * receive future reserves nothing */
+	{
+		const struct lin_op h[] = {
+			O(1, RP, 0, 1, 2, PEND, 0),
+			O(0, TS, 1, 3, 4, OK_, 0),
+			O(2, TR, 0, 5, 6, OK_, 1),
+			O(1, RR, 0, 7, 8, PEND, 0),
+			O(0, TS, 2, 9, 10, OK_, 0),
+			O(1, RR, 0, 11, 12, OK_, 2),
+		};
+		EXPECT(&c1, 0, h, 1, "a waiting receive future is overtaken; "
+		    "its re-poll takes the next value");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, RP, 0, 1, 2, PEND, 0),
+			O(0, TS, 1, 3, 4, OK_, 0),
+			O(1, RC, 0, 5, 6, CANC, 0),
+			O(2, TR, 0, 7, 8, OK_, 1),
+		};
+		EXPECT(&c1, 0, h, 1, "a receive future cancelled with a value "
+		    "buffered: CANCELLED, the value stays");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, RP, 0, 1, 2, PEND, 0),
+			O(0, TS, 1, 3, 4, OK_, 0),
+			O(1, RC, 0, 5, 6, OK_, 1),
+		};
+		EXPECT(&c1, 0, h, 0, "a bounded receive future is handed a "
+		    "value it did not poll for");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, TS, 1, 1, 2, OK_, 0),
+			O(1, RP, 0, 3, 4, PEND, 0),
+		};
+		EXPECT(&c1, 0, h, 0, "a receive future PENDING with a value "
+		    "buffered");
+	}
+	{
+		/* what lin_chan found in the library of issue 14: R's
+		 * receive took 1, and before it moved S's 3 into the slot a
+		 * receive future looked and found nothing */
+		const struct lin_op h[] = {
+			O(1, SP, 3, 1, 2, PEND, 0),
+			O(2, TR, 0, 3, 10, OK_, 1),
+			O(0, RP, 0, 4, 5, PEND, 0),
+			O(1, SR, 3, 11, 12, OK_, 0),
+			O(0, RR, 0, 13, 14, OK_, 3),
+		};
+		EXPECT(&c1, s1, h, 0, "a receive future PENDING while a "
+		    "waiting sender is owed the freed slot");
+		EXPECT(&o1, s1, h, 1, "... which the overtake model explains");
+	}
+
+	/* unbuffered ---------------------------------------------------- */
+	{
+		const struct lin_op h[] = {
+			O(1, RP, 0, 1, 2, PEND, 0),
+			O(0, TS, 1, 3, 4, OK_, 0),
+			O(0, TS, 2, 5, 6, FULL, 0),
+			O(1, RR, 0, 7, 8, OK_, 1),
+		};
+		EXPECT(uf, 0, h, 1, "unbuffered: try_send hands its value to "
+		    "a waiting receive future");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, RP, 0, 1, 2, PEND, 0),
+			O(0, TS, 1, 3, 4, FULL, 0),
+		};
+		EXPECT(uf, 0, h, 0, "unbuffered: try_send FULL while a receive "
+		    "future waits");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, RP, 0, 1, 2, PEND, 0),
+			O(0, TS, 1, 3, 4, OK_, 0),
+			O(1, RC, 0, 5, 6, OK_, 1),
+		};
+		EXPECT(uf, 0, h, 1, "unbuffered: a receive future that got a "
+		    "value: cancel answers OK with it");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, RP, 0, 1, 2, PEND, 0),
+			O(0, TS, 1, 3, 4, OK_, 0),
+			O(1, RC, 0, 5, 6, CANC, 0),
+		};
+		EXPECT(uf, 0, h, 0, "unbuffered: the value handed over is lost "
+		    "by a cancel");
+	}
+	{
+		const struct lin_op h[] = {
+			O(1, RP, 0, 1, 2, PEND, 0),
+			O(2, RP, 0, 3, 4, PEND, 0),
+			O(0, TS, 1, 5, 6, OK_, 0),
+			O(2, RR, 0, 7, 8, OK_, 1),
+		};
+		EXPECT(uf, 0, h, 0, "unbuffered: the younger receive future "
+		    "served first");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, SP, 1, 1, 2, PEND, 0),
+			O(2, TR, 0, 3, 4, OK_, 1),
+			O(2, TR, 0, 5, 6, EMPTY, 0),
+			O(0, SR, 1, 7, 8, OK_, 0),
+		};
+		EXPECT(uf, 0, h, 1, "unbuffered: try_recv takes a waiting send "
+		    "future's value");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, SP, 1, 1, 2, PEND, 0),
+			O(2, TR, 0, 3, 4, EMPTY, 0),
+		};
+		EXPECT(uf, 0, h, 0, "unbuffered: try_recv EMPTY while a send "
+		    "future waits");
+	}
+	{
+		const struct lin_op h[] = {
+			O(0, SP, 1, 1, 2, PEND, 0),
+			O(1, RP, 0, 3, 4, OK_, 1),
+			O(2, SP, 2, 5, 6, PEND, 0),
+			O(0, SC, 1, 7, 8, OK_, 0),
+			O(1, CL, 0, 9, 10, NEWLY, 0),
+			O(2, SR, 2, 11, 12, CLOSED, 0),
+			O(1, RP, 0, 13, 14, CLOSED, 0),
+		};
+		EXPECT(uf, 0, h, 1, "unbuffered: futures meet; close fails the "
+		    "one still waiting");
+	}
+}
 
 static void
 hand_written(void)
@@ -419,7 +740,7 @@ fill_result(const struct lin_model *m, uint64_t s, struct lin_op *op,
 {
 	static const int sts[] = { ACHAN_OK, ACHAN_FULL, ACHAN_EMPTY,
 		ACHAN_CLOSED, ACHAN_TIMEDOUT, ACHAN_NEWLY_CLOSED,
-		ACHAN_ALREADY_CLOSED };
+		ACHAN_ALREADY_CLOSED, ACHAN_PENDING, ACHAN_CANCELLED };
 
 	for (unsigned i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
 		for (uint64_t v = 0; v < 64; v++) {
@@ -620,13 +941,144 @@ random_histories(const char *name, const struct lin_model *m,
 		    weak->name);
 }
 
+/*
+ * Random histories with futures, linearizable by construction.  Each
+ * operation gets a point on a clock that only moves forward and an
+ * interval around it; a thread's operations follow each other in real
+ * time (the owner polls and cancels its futures in program order), and
+ * each thread has at most one send and one receive future registered, as
+ * in lin_chan.  Operations: try_send, try_recv, at most one close, a step
+ * of the thread's send future (a first poll, or a re-poll or cancel of the
+ * registered one) and the same for its receive future; at the end each
+ * thread cancels what is still registered.
+ */
+static void
+random_future_histories(const char *name, const struct lin_model *m,
+    const struct lin_model *weak, unsigned cap, int nops, unsigned long count)
+{
+	static struct lin_history h;
+	int order[LIN_MAX_OPS];
+	unsigned long good = 0, witnessed = 0, weak_ok = 0, fails = 0;
+	unsigned long pending = 0, served = 0, max_steps = 0;
+	double t0 = lin_now();
+
+	for (unsigned long it = 0; it < count; it++) {
+		uint64_t s, next, clock = 0, last_res[4] = { 0 };
+		uint64_t stag[4] = { 0 }, tags[LIN_CHAN_MAX_CAP];
+		int sreg[4] = { 0 }, rreg[4] = { 0 }, closes = 0, tag = 1;
+		unsigned k = cap ? lin_randn(cap + 1) : 0;
+		struct lin_stats st = { 0, 0 };
+
+		for (unsigned i = 0; i < k; i++)
+			tags[i] = (uint64_t)tag++;
+		s = cap ? lin_chan_state(0, k, tags) : 0;
+		h.n = 0;
+		h.init = s;
+		for (int i = 0; i < nops + 8; i++) {
+			struct lin_op op;
+			unsigned t = (unsigned)lin_randn(4), r = lin_randn(20);
+			uint64_t inv;
+
+			memset(&op, 0, sizeof(op));
+			op.thread = (uint8_t)t;
+			if (i >= nops) {
+				/* the cleanup: thread i - nops, send then
+				 * receive future */
+				t = (unsigned)(i - nops) / 2;
+				op.thread = (uint8_t)t;
+				if ((i - nops) % 2 == 0 && sreg[t]) {
+					op.code = SC;
+					op.arg = stag[t];
+				} else if ((i - nops) % 2 == 1 && rreg[t]) {
+					op.code = RC;
+				} else {
+					continue;
+				}
+			} else if (r < 4) {
+				op.code = TS;
+				op.arg = (uint64_t)tag++;
+			} else if (r < 8) {
+				op.code = TR;
+			} else if (r < 9 && closes == 0) {
+				op.code = CL;
+				closes++;
+			} else if (r < 15) {
+				if (!sreg[t]) {
+					op.code = SP;
+					op.arg = stag[t] = (uint64_t)tag++;
+				} else {
+					op.code = lin_randn(3) ? SR : SC;
+					op.arg = stag[t];
+				}
+			} else {
+				op.code = !rreg[t] ? RP : lin_randn(3) ? RR : RC;
+			}
+			/* the point: after everything so far and after the
+			 * thread's previous response */
+			clock += 1 + lin_randn(3);
+			if (clock <= last_res[t])
+				clock = last_res[t] + 1;
+			inv = clock - lin_randn((unsigned)(clock < 8 ? clock :
+			    8));
+			op.inv = inv > last_res[t] ? inv : last_res[t] + 1;
+			op.res = clock + 1 + lin_randn(10);
+			last_res[t] = op.res;
+			if (!fill_result(m, s, &op, &next))
+				bail_out("%s: no result fits a %s", name,
+				    lin_opname(op.code));
+			s = next;
+			if (op.code == SP || op.code == SR)
+				sreg[t] = op.st == ACHAN_PENDING;
+			if (op.code == SC)
+				sreg[t] = 0;
+			if (op.code == RP || op.code == RR)
+				rreg[t] = op.st == ACHAN_PENDING;
+			if (op.code == RC)
+				rreg[t] = 0;
+			pending += op.st == ACHAN_PENDING;
+			served += (op.code == SR || op.code == SC ||
+			    op.code == RR || op.code == RC) && op.st == ACHAN_OK;
+			/* distinct tickets, order kept: 128 * t + index */
+			op.inv = op.inv * 128 + (uint64_t)h.n;
+			op.res = op.res * 128 + 64 + (uint64_t)h.n;
+			h.ops[h.n++] = op;
+		}
+		for (int i = h.n - 1; i > 0; i--) {
+			int j = (int)lin_randn((unsigned)i + 1);
+			struct lin_op tmp = h.ops[i];
+
+			h.ops[i] = h.ops[j];
+			h.ops[j] = tmp;
+		}
+		if (lin_check(m, &h, &st, order)) {
+			good++;
+			witnessed += (unsigned long)replays(m, &h, order);
+		} else if (fails++ == 0) {
+			lin_print(m, &h);
+		}
+		if (weak != NULL && lin_check(weak, &h, NULL, NULL))
+			weak_ok++;
+		if (st.steps > max_steps)
+			max_steps = st.steps;
+	}
+	ok(good == count && witnessed == count,
+	    "%s: %lu random linearizable histories with futures accepted, "
+	    "each with a witness order that replays", name, good);
+	diag("  %lu PENDING answers, %lu futures completed by the other side; "
+	    "%.1f us per history, at most %lu steps", pending, served,
+	    (lin_now() - t0) * 1e6 / (double)count, max_steps);
+	if (weak != NULL)
+		ok(weak_ok == count, "%s: the %s accepts them all too", name,
+		    weak->name);
+}
+
 int
 main(void)
 {
 	static const unsigned w_chan[LIN_NOPS] = { 20, 10, 10, 20, 10, 10, 1 };
 	static const unsigned w_os[LIN_NOPS] = { 0, 6, 0, 20, 5, 5, 2 };
 	static const unsigned w_state[LIN_NOPS] = { 0, 10, 0, 20, 5, 5, 1 };
-	struct lin_model c1, c2, w1, w2;
+	struct lin_model c1, c2, w1, w2, o1, o2;
 	unsigned long n = lin_histories(3000);
 
 	tap_watchdog(300);
@@ -636,6 +1088,7 @@ main(void)
 	lin_model_chan_2step(&w1, 1);
 	lin_model_chan_2step(&w2, 2);
 	hand_written();
+	hand_written_futures();
 	random_histories("channel, capacity 1", &c1, &w1, 0, w_chan, 24, n);
 	random_histories("channel, capacity 2", &c2, &w2, 0, w_chan, 28, n);
 	random_histories("unbuffered channel", &lin_model_unbuffered, NULL, 0,
@@ -646,6 +1099,14 @@ main(void)
 	    &lin_model_bcast_2step, LIN_ONESHOT_EMPTY, w_os, 24, n);
 	random_histories("state broadcast", &lin_model_state, NULL,
 	    lin_state_state(0, 0, 0), w_state, 36, n);
+	lin_model_chan_overtake(&o1, 1);
+	lin_model_chan_overtake(&o2, 2);
+	random_future_histories("channel with futures, capacity 1", &c1, &o1,
+	    1, 28, n);
+	random_future_histories("channel with futures, capacity 2", &c2, &o2,
+	    2, 28, n);
+	random_future_histories("unbuffered channel with futures",
+	    &lin_model_unbuffered_futures, NULL, 0, 28, n);
 	lin_pool_stop();
 	return done_testing();
 }
