@@ -402,6 +402,22 @@ serve:
 /* --- bounded: receive -------------------------------------------------------- */
 
 /*
+ * After a take found the ring empty (r): if senders wait for room a receive
+ * has freed, their values count as buffered - hand the room over, then take
+ * again.  Anything else: r as it is.
+ */
+static inline int
+take_owed(struct achan_chan *ch, void *out, int r)
+{
+	if (achan__unlikely(r == ACHAN_EMPTY) &&
+	    achan__ring_owed_room(&ch->ring) > 0) {
+		hand_over_owed_room(ch);
+		r = pop_settled(ch, out);
+	}
+	return r;
+}
+
+/*
  * One receive attempt.  `settle`: the oldest slot claimed by a send still
  * copying its value in is waited out.  try_recv must: EMPTY there would not
  * be linearizable - that send has committed, and later sends may already
@@ -415,11 +431,7 @@ bounded_recv_attempt(struct achan_chan *ch, void *out, int settle)
 
 	if (r == ACHAN__RING_INFLIGHT)
 		return ACHAN_EMPTY;
-	if (achan__unlikely(r == ACHAN_EMPTY) &&
-	    achan__ring_owed_room(&ch->ring) > 0) {
-		hand_over_owed_room(ch);
-		r = pop_settled(ch, out);
-	}
+	r = take_owed(ch, out, r);
 	if (achan__likely(r == ACHAN_OK))
 		serve_senders_if_waiting(ch);
 	return r;
@@ -429,6 +441,20 @@ static inline int
 bounded_try_recv(struct achan_chan *ch, void *out)
 {
 	return bounded_recv_attempt(ch, out, 1);
+}
+
+/*
+ * A receive future's look: as try_recv's, without the serve after a take
+ * (the caller serves once it has left the queue).  Room owed to waiting
+ * senders is handed over before the future may answer PENDING: PENDING
+ * says there was nothing to take, and with senders waiting for room that
+ * a receive freed, their values count as buffered (lin/ caught a receive
+ * future answering PENDING there).
+ */
+static inline int
+recv_look(struct achan_chan *ch, void *out)
+{
+	return take_owed(ch, out, pop_settled(ch, out));
 }
 
 /*
@@ -468,7 +494,7 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 		s = achan__waiter_settle(w);
 		if (s != ACHAN__W_QUEUED)
 			break;	/* woken (hint or close): try from scratch */
-		r = pop_settled(ch, f->_out);
+		r = recv_look(ch, f->_out);
 		if (r != ACHAN_EMPTY)
 			return recv_leave(ch, w, r);
 		sync_lock(&ch->recvq.lock);
@@ -482,7 +508,7 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 		return ACHAN_PENDING;
 	}
 
-	r = pop_settled(ch, f->_out);
+	r = recv_look(ch, f->_out);
 	if (r == ACHAN_OK)
 		serve_senders_if_waiting(ch);
 	if (r != ACHAN_EMPTY)
@@ -499,7 +525,7 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 	sync_fence_sc();
 	ACHAN__FAULT(ACHAN__FP_CHAN_RECV_REGISTERED, w);
 	sync_unlock(&ch->recvq.lock);
-	r = pop_settled(ch, f->_out);
+	r = recv_look(ch, f->_out);
 	if (r != ACHAN_EMPTY)
 		return recv_leave(ch, w, r);
 	ACHAN__FAULT(ACHAN__FP_CHAN_RECV_PENDING, w);

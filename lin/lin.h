@@ -327,12 +327,6 @@ struct lin_kind {
 	 * we know, and fails.
 	 */
 	const struct lin_model *weak;
-	/*
-	 * Histories only `weak` accepts are reported but fail only with
-	 * $ACHAN_LIN_STRICT=1 (a class of defect known in the library and
-	 * not fixed yet).
-	 */
-	int weak_lenient;
 	void *ctx;
 	/* build the plan and the object of a slot; h->init is the model's
 	 * start */
@@ -361,9 +355,6 @@ void lin_kind_run(struct lin_kind *k, unsigned long count, double min_seconds,
 
 /* 0 if $ACHAN_LIN_STRICT is 0: weak_only histories are only reported. */
 int lin_strict(void);
-/* Whether k's weak_only histories fail (lin_strict, or for a weak_lenient
- * kind $ACHAN_LIN_STRICT=1). */
-int lin_kind_strict(const struct lin_kind *k);
 
 /* diag() the counts and timing of a finished kind. */
 void lin_kind_report(const struct lin_kind *k);

@@ -442,19 +442,16 @@ main(void)
 	kb.weak = &w2;	/* caught even by the two-step model */
 	kb.ctx = &cb;
 	/*
-	 * Futures.  The library this was written against lets a try_send
-	 * overtake a waiting sender (issue 14, C2): a history only the
-	 * overtake model explains is reported, and fails only with
-	 * ACHAN_LIN_STRICT=1, until that fix is in (then drop weak_lenient).
+	 * Futures.  The overtake model (waiting senders overtaken: the
+	 * library before issue 14's C2 fix) is the weak model: a history
+	 * only it explains fails, and is named as that defect.
 	 */
 	f1.name = "channel with futures, capacity 1";
 	f1.weak = &o1;
-	f1.weak_lenient = 1;
 	f1.ctx = &d1;
 	f2.name = "channel with futures, capacity 2";
 	f2.model = &m2;
 	f2.weak = &o2;
-	f2.weak_lenient = 1;
 	f2.ctx = &d2;
 	f0.name = "unbuffered channel with futures";
 	f0.model = &lin_model_unbuffered_futures;
@@ -462,7 +459,6 @@ main(void)
 	fb.name = "BROKEN channel with futures, capacity 1 (a send cancel "
 	    "answers CANCELLED after the value went in)";
 	fb.weak = &o1;	/* caught even by the overtake model */
-	fb.weak_lenient = 1;
 	fb.ctx = &db;
 
 	lin_pool_start();
