@@ -23,9 +23,23 @@ chan_recv_wakeup.pml OK pass
 chan_recv_wakeup.pml NO_F2 fail
 chan_recv_wakeup.pml SLEEP_INFLIGHT fail
 chan_send_wakeup.pml OK pass
-chan_send_wakeup.pml SERVE_ONE fail
-chan_send_wakeup.pml NO_A4 fail
+chan_send_wakeup.pml NEWCOMER pass
+chan_send_wakeup.pml TRYRECV pass
+chan_send_wakeup.pml NEWCOMER pass live
+chan_send_wakeup.pml TRYRECV pass live
+chan_send_wakeup.pml NO_F2+X86_RMW pass
 chan_send_wakeup.pml NO_F2 fail
+chan_send_wakeup.pml REG_NO_WAIT fail
+chan_send_wakeup.pml NO_A4 fail
+chan_send_wakeup.pml SERVE_ONE fail
+chan_send_wakeup.pml WAIT_UNDER_LOCK fail
+chan_send_wakeup.pml SERVE_BEFORE_R2 fail
+chan_send_wakeup.pml NEWCOMER_IGNORES_BIT fail
+chan_send_wakeup.pml C2_NWAITING_CHECK fail
+chan_send_wakeup.pml TRY_FULL_ON_BIT fail
+chan_send_wakeup.pml OWED_STALE fail
+chan_send_wakeup.pml RECV_PREV_LAP fail
+chan_send_wakeup.pml RECV_OWED_LOOK fail
 parker.pml OK pass
 parker.pml WAKE_LOAD_STORE fail
 parker.pml PARK_NO_CAS fail
