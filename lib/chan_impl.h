@@ -402,15 +402,17 @@ serve:
 /* --- bounded: receive -------------------------------------------------------- */
 
 /*
- * After a take found the ring empty (r): if senders wait for room a receive
- * has freed, their values count as buffered - hand the room over, then take
- * again.  Anything else: r as it is.
+ * After a take found the ring empty with senders waiting (r ==
+ * ACHAN__RING_EMPTY_OWED, decided from the one tail word the take read):
+ * the room a receive freed is owed to them and their values count as
+ * buffered - hand the room over, then take again.  Deciding from a second
+ * look instead would answer EMPTY over a value served in between
+ * (model/chan_send_wakeup.pml, twin RECV_OWED_LOOK).  Anything else: r.
  */
 static inline int
 take_owed(struct achan_chan *ch, void *out, int r)
 {
-	if (achan__unlikely(r == ACHAN_EMPTY) &&
-	    achan__ring_owed_room(&ch->ring) > 0) {
+	while (achan__unlikely(r == ACHAN__RING_EMPTY_OWED)) {
 		hand_over_owed_room(ch);
 		r = pop_settled(ch, out);
 	}

@@ -172,6 +172,11 @@ achan__ring_backoff(unsigned *step)
 #define ACHAN__RING_INFLIGHT (-1)
 /* A push found the wait bit: older senders wait (the caller queues behind). */
 #define ACHAN__RING_WAITING (-2)
+/* A take found the ring empty with the wait bit set, in the one tail word
+ * it read: senders wait while there is room, so room a receive has freed
+ * is owed to them - their values count as buffered (chan_impl.h hands it
+ * over and takes again). */
+#define ACHAN__RING_EMPTY_OWED (-3)
 
 /*
  * Copy *value into the ring.  ACHAN_OK, ACHAN_FULL, ACHAN__RING_INFLIGHT (the
@@ -256,9 +261,10 @@ achan__ring_push_served(struct achan__ring *r, const void *value)
 /*
  * Take the oldest value: copy it to *out, or, when fn is given, hand it in
  * place to fn(value, arg) (discarding with a destructor).  ACHAN_OK,
- * ACHAN_EMPTY (nothing claimed), ACHAN__RING_INFLIGHT (the oldest slot is
- * being filled), or ACHAN_CLOSED (closed, and every claimed slot has been
- * taken: nothing more can come).
+ * ACHAN_EMPTY (nothing claimed), ACHAN__RING_EMPTY_OWED (nothing claimed,
+ * senders wait), ACHAN__RING_INFLIGHT (the oldest slot is being filled),
+ * or ACHAN_CLOSED (closed, and every claimed slot has been taken: nothing
+ * more can come).
  */
 static inline int
 achan__ring_take(struct achan__ring *r, void *out,
@@ -298,15 +304,21 @@ achan__ring_take(struct achan__ring *r, void *out,
 			 * happens-after the close; after F2 it sees S1 of any
 			 * push that missed our registration. */
 			tail = sync_load(&r->tail, ACQUIRE);
-			if (achan__ring_pos(r, tail) == head)
-				return (tail & r->mark) ? ACHAN_CLOSED : ACHAN_EMPTY;
-			/* The slot is still in the previous lap (stamp head -
-			 * one_lap + 1: that lap's consumer is copying out): no
-			 * producer could claim head yet, so when we read the
-			 * stamp the ring was empty - and not closed, or the
-			 * tail could not have moved on since. */
+			if (achan__ring_pos(r, tail) == head) {
+				if (tail & r->mark)
+					return ACHAN_CLOSED;
+				return (tail & achan__ring_wait_bit(r)) ?
+				    ACHAN__RING_EMPTY_OWED : ACHAN_EMPTY;
+			}
+			/* The tail has moved on.  If the slot was still in the
+			 * previous lap (stamp head - one_lap + 1: that lap's
+			 * consumer copying out), it has been freed and claimed
+			 * since: look again - a value may be there now, owed
+			 * to us as much as any (model/chan_send_wakeup.pml,
+			 * twin RECV_PREV_LAP).  The stalled consumer's case,
+			 * tail == head, answered above at once. */
 			if (s != head)
-				return ACHAN_EMPTY;
+				continue;
 			h2 = sync_load(&r->head, RELAXED);
 			if (h2 == head)
 				return ACHAN__RING_INFLIGHT;	/* being filled */
@@ -351,20 +363,31 @@ achan__ring_count(const struct achan__ring *r, uint64_t tail, uint64_t head)
 static inline int
 achan__ring_owed_room(const struct achan__ring *r)
 {
-	/* acquire: pairs with the seq_cst RMW that set the wait bit, made
-	 * under the senders' lock after a registration */
-	uint64_t tail = sync_load(&r->tail, ACQUIRE);
-	uint64_t pos = achan__ring_pos(r, tail), s;
+	uint64_t tail, pos, s;
+	int64_t d;
 
-	if ((tail & (r->mark | achan__ring_wait_bit(r))) !=
-	    achan__ring_wait_bit(r))
-		return -1;
-	/* acquire: as A1 in push */
-	s = sync_load(achan__ring_stamp(r, pos), ACQUIRE);
-	if (s == pos)
-		return 1;
-	return s + r->one_lap == pos + 1 &&
-	    sync_load(&r->head, RELAXED) + r->one_lap != pos;
+	for (;;) {
+		/* acquire: pairs with the seq_cst RMW that set the wait
+		 * bit, made under the senders' lock after a registration */
+		tail = sync_load(&r->tail, ACQUIRE);
+		if ((tail & (r->mark | achan__ring_wait_bit(r))) !=
+		    achan__ring_wait_bit(r))
+			return -1;
+		pos = achan__ring_pos(r, tail);
+		/* acquire: as A1 in push */
+		s = sync_load(achan__ring_stamp(r, pos), ACQUIRE);
+		d = achan__ring_dist(s, pos);
+		if (d == 0)
+			return 1;
+		/* A stamp ahead of our tail: the tail moved on since we read
+		 * it (a served push); our reading of the two is no snapshot,
+		 * so look again (model/chan_send_wakeup.pml, twin
+		 * OWED_STALE: FULL answered with room in the ring). */
+		if (d > 0)
+			continue;
+		return s + r->one_lap == pos + 1 &&
+		    sync_load(&r->head, RELAXED) + r->one_lap != pos;
+	}
 }
 
 /*
