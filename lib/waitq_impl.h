@@ -356,7 +356,7 @@ static inline uint32_t
 achan__waiter_settle(struct achan__waiter *w)
 {
 	uint32_t s;
-	unsigned spins = 0;
+	unsigned spins = 0, inflight = 0;
 
 	for (;;) {
 		/* W3 (acquire): pairs with W2 (and with the lock for QUEUED). */
@@ -370,8 +370,16 @@ achan__waiter_settle(struct achan__waiter *w)
 		    ACQUIRE))
 			return achan__wakelist_take(w, s & ACHAN__W_OUTCOME);
 		/* The waker is running on another thread; it never blocks,
-		 * but its thread may be preempted: back off, yield, sleep. */
-		achan__inflight_pause(&spins);
+		 * but its thread may be preempted.  A parked owner woken by
+		 * the parker sees BUSY for the few instructions between the
+		 * notify and W2: single pauses first (an exponential step
+		 * there cost ping-pong ~5%), then back off, yield, sleep. */
+		if (spins < 64) {
+			achan__cpu_relax();
+			spins++;
+		} else {
+			achan__inflight_pause(&inflight);
+		}
 	}
 }
 
