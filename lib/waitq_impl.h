@@ -177,23 +177,26 @@ static inline void
 achan__waiter_claim(struct achan__wakelist *l, struct achan__waiter *w,
 		uint32_t outcome)
 {
-	uint32_t mark = ACHAN__W_BUSY;
-
-	if (l->first != NULL) {
-		mark = ACHAN__W_CLAIMED;
-		l->shared = 1;
-	}
 	w->_next = NULL;
 	w->_prev = (struct achan__waiter *)(void *)l;
-	if (l->last != NULL)
-		l->last->_next = w;
-	else
-		l->first = w;
+	if (l->first == NULL) {
+		l->first = l->last = w;
+		/* W1 (release): publishes what the claimer wrote into the
+		 * future (a value, DONE) and w->_prev, to an owner that
+		 * takes w out (T1, acquire) or waits for W2 (which carries
+		 * the same). */
+		sync_store(&w->_state, outcome | ACHAN__W_BUSY, RELEASE);
+		return;
+	}
+	/* A later node: owners of the CLAIMED nodes already in the list may
+	 * be unlinking theirs right now, so append under the list's lock. */
+	sync_lock(&l->lock);
+	l->shared = 1;
+	l->last->_next = w;
 	l->last = w;
-	/* W1 (release): publishes what the claimer wrote into the future (a
-	 * value, DONE) and w->_prev, to an owner that takes w out (T1, acquire)
-	 * or waits for W2 (which carries the same). */
-	sync_store(&w->_state, outcome | mark, RELEASE);
+	sync_unlock(&l->lock);
+	/* W1 (release): as above; CLAIMED, so its owner may take it out */
+	sync_store(&w->_state, outcome | ACHAN__W_CLAIMED, RELEASE);
 }
 
 static inline void
