@@ -71,6 +71,11 @@ wakelist_take.pml STORE_FIRST fail
 wakelist_take.pml TAKE_AS_QUEUED fail
 wakelist_take.pml ONLY_INNERMOST fail live
 wakelist_take.pml SEQ_LISTS fail live
+wakelist_append.pml OK pass
+wakelist_append.pml OK pass live
+wakelist_append.pml NN=4 pass
+wakelist_append.pml APPEND_UNLOCKED fail
+wakelist_append.pml W1_FIRST fail
 '
 n=$(printf '%s\n' "$table" | grep -c .)
 

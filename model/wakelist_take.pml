@@ -66,6 +66,9 @@
  *   the cancelling thread, and H's waker cancels F1 (not in RACE when O
  *   took F1) - from T that is a waker cancelling the future of an outer
  *   list running on its thread: EINVAL, not a wait for itself.
+ *   Each list here is built whole before anyone acts; a list that grows
+ *   while owners already take their nodes out (the claim's locked append)
+ *   is model/wakelist_append.pml.
  *
  * Properties:
  *   - the runner never touches a node after its owner returned from the
