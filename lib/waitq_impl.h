@@ -189,7 +189,8 @@ achan__waiter_claim(struct achan__wakelist *l, struct achan__waiter *w,
 		return;
 	}
 	/* A later node: owners of the CLAIMED nodes already in the list may
-	 * be unlinking theirs right now, so append under the list's lock. */
+	 * be unlinking theirs right now, so append under the list's lock
+	 * (model/wakelist_append.pml, twin APPEND_UNLOCKED). */
 	sync_lock(&l->lock);
 	l->shared = 1;
 	l->last->_next = w;
@@ -252,7 +253,8 @@ achan__wakelist_next(struct achan__wakelist *l)
 }
 
 /* Modelled in model/wakelist_take.pml (with achan__waiter_settle and
- * achan__wakelist_take; twins for each step). */
+ * achan__wakelist_take; twins for each step) and, for claims appending
+ * while owners take nodes out, model/wakelist_append.pml. */
 static inline void
 achan__wakelist_run(struct achan__wakelist *l)
 {
