@@ -61,7 +61,8 @@ enum lin_opcode {
 	/* internal to the checker: the second steps of two-step operations */
 	LIN_PUBLISH = LIN_NOPS,	/* a send's value becomes visible */
 	LIN_RELEASE,		/* a receive frees the room its value took */
-	LIN_SERVE		/* a receive hands room to a waiting sender */
+	LIN_SERVE,		/* a receive hands room to a waiting sender */
+	LIN_SENT		/* a send poll's value is no longer waiting */
 };
 
 /* Flags of an operation in a plan (what the harness does around it). */
@@ -72,6 +73,8 @@ enum lin_opcode {
 				 * if its future is still registered */
 #define LIN_F_SKIP 0x10u	/* not run (a cleanup with nothing to do):
 				 * dropped from the history before the check */
+#define LIN_F_MAY_WAIT 0x20u	/* checker: a send poll answering OK that
+				 * may register, then be served (LIN_SENT) */
 
 struct lin_op {
 	/* the plan */
@@ -138,6 +141,20 @@ struct lin_model {
 	 * room, and sends may take free room while senders wait.
 	 */
 	int split_serve;
+	/*
+	 * A send poll answering OK may have waited inside its interval
+	 * (split_poll): the checker flags it LIN_F_MAY_WAIT and adds a
+	 * LIN_SENT step with the same interval and arg, linearised after
+	 * the poll.  The model's step for the poll then either sends at once
+	 * (where a poll could not answer PENDING) or registers the sender as
+	 * a PENDING poll would; LIN_SENT accepts only once that sender is no
+	 * longer waiting (a receive served it) and never changes the state.
+	 * A blocking send does the same; so does the library's poll, which
+	 * registers, then serves the queue with the lock dropped while a
+	 * receive vacates the slot at the tail (lib/chan_impl.h,
+	 * bounded_send_poll).
+	 */
+	int split_poll;
 };
 
 /* The models (lin_check.c). */
@@ -148,10 +165,13 @@ struct lin_model {
  * slot moves the oldest waiting sender's value in at the same step, and
  * that sender is then complete (its re-poll or cancel answers OK); try_send
  * and a first poll answer FULL / PENDING while any sender waits; close fails
- * the waiting senders (re-poll CLOSED, cancel CANCELLED).  A receive future
- * answers PENDING where there is nothing to take and reserves nothing (its
- * cancel answers CANCELLED).  The buffer and the waiting senders share the
- * state word: cap + waiting <= 9, waiting <= 7.
+ * the waiting senders (re-poll CLOSED, cancel CANCELLED).  A first poll
+ * answering OK either sent at once or waited inside its interval: it
+ * registered where a poll would answer PENDING, and a receive served it
+ * before it returned (split_poll).  A receive future answers PENDING where
+ * there is nothing to take and reserves nothing (its cancel answers
+ * CANCELLED).  The buffer and the waiting senders share the state word:
+ * cap + waiting <= 9, waiting <= 7.
  */
 #define LIN_CHAN_MAX_CAP 8
 #define LIN_CHAN_MAX_SLOTS 9	/* buffered + waiting values */
@@ -215,15 +235,22 @@ uint64_t lin_state_state(int closed, uint64_t id, uint64_t tag);
 struct lin_stats {
 	unsigned long steps;	/* model steps tried */
 	unsigned long memo_hits;
+	/* send polls answering OK that the witness found has waiting
+	 * inside their interval (split_poll: registered, then served) */
+	unsigned long polls_waited;
 };
 
 /*
  * Check one history.  Returns 1 if linearizable, 0 if not.  If order is
  * not NULL and the history is linearizable, order[0..n-1] receives one
- * witness order (indices into h->ops).
+ * witness order: indices into the history the search ran on,
+ * lin_checked() - h itself, or for a model with second steps (split_*) a
+ * copy of h with those steps appended (n > h->n).
  */
 int lin_check(const struct lin_model *m, const struct lin_history *h,
     struct lin_stats *stats, int *order);
+/* The history the last lin_check ran on (see above). */
+const struct lin_history *lin_checked(void);
 
 /* Print a history (one line per operation, in invocation order) through
  * diag(), with the model state it started from. */
@@ -340,6 +367,10 @@ struct lin_kind {
 	unsigned long first_bad;	/* 1-based index of the first bad one */
 	double seconds, check_seconds;
 	unsigned long max_steps;
+	unsigned long polls_waited;	/* lin_stats.polls_waited, summed */
+	/* histories linearizable only because such a poll waited (not
+	 * with one point per send poll) */
+	unsigned long polls_waited_only;
 	unsigned long status_count[LIN_NOPS][16];
 };
 

@@ -25,16 +25,17 @@
 
 /* --- names ---------------------------------------------------------------- */
 
-static const char *const op_names[LIN_SERVE + 1] = {
+static const char *const op_names[LIN_SENT + 1] = {
 	"try_send", "send", "send_until", "try_recv", "recv", "recv_until",
 	"close", "send_poll", "send_repoll", "send_cancel", "recv_poll",
-	"recv_repoll", "recv_cancel", "(publish)", "(free room)", "(serve)"
+	"recv_repoll", "recv_cancel", "(publish)", "(free room)", "(serve)",
+	"(sent)"
 };
 
 const char *
 lin_opname(int code)
 {
-	return code >= 0 && code <= LIN_SERVE ? op_names[code] : "?";
+	return code >= 0 && code <= LIN_SENT ? op_names[code] : "?";
 }
 
 const char *
@@ -110,6 +111,23 @@ takes_value(int code)
  * is removed by its owner's re-poll or cancel).  The owner's operations are
  * ordered in real time, so a re-poll or cancel is linearised after the poll
  * that registered the future: "not in the list" means served.
+ *
+ * A first poll answering OK may have waited inside its interval, as a
+ * blocking send does (split_poll; the library's poll registers, then serves
+ * the queue with its lock dropped while a receive vacates the slot at the
+ * tail, and others may register behind it or serve it meanwhile): flagged
+ * LIN_F_MAY_WAIT, it sends at once where it could (room, nobody waiting),
+ * and elsewhere registers exactly as a PENDING poll does; its LIN_SENT step,
+ * linearised after it and before its response, accepts only once its value
+ * is no longer waiting.  The choice is forced by the state (the strict
+ * model: room and nobody waiting, or not), so the step stays a function.
+ * A poll answering CLOSED needs no such split: had it registered and been
+ * failed by a close inside its interval, each receive in between served a
+ * sender ahead of it (one more would have served it), so the buffer stayed
+ * full and nobody behind it was served: without it every other operation
+ * answers the same, and the one point just after that close explains the
+ * history.  A re-poll is already registered: answering OK at any point
+ * after the receive that served it is the same thing.
  */
 struct ch {
 	unsigned closed, len, nw;
@@ -219,9 +237,16 @@ chan_step(const struct lin_model *m, uint64_t s, const struct lin_op *op,
 		if (c.closed)
 			return op->st == ACHAN_CLOSED;
 		if (op->st == ACHAN_OK) {
-			if (!free_now)
+			if (free_now) {
+				ch_push(&c, op->arg);
+			} else if (op->flags & LIN_F_MAY_WAIT) {
+				/* registers (here a poll may answer
+				 * PENDING: no room, or senders wait);
+				 * LIN_SENT waits for its serve */
+				c.w[c.nw++] = (uint8_t)(op->arg & 63u);
+			} else {
 				return 0;
-			ch_push(&c, op->arg);
+			}
 			*next = ch_enc(m, &c);
 			return 1;
 		}
@@ -301,6 +326,10 @@ chan_step(const struct lin_model *m, uint64_t s, const struct lin_op *op,
 		ch_serve(m, &c);
 		*next = ch_enc(m, &c);
 		return 1;
+	case LIN_SENT:
+		/* a check: served (or never waiting; a failed sender stays
+		 * in the list) */
+		return ch_waiting(&c, op->arg) < 0;
 	case LIN_CLOSE:
 		/* (room owed to waiting senders is theirs before the close:
 		 * only the overtake model can have any) */
@@ -343,6 +372,7 @@ lin_model_chan(struct lin_model *m, unsigned cap)
 	m->cap = cap;
 	m->step = chan_step;
 	m->show = chan_show;
+	m->split_poll = 1;
 }
 
 void
@@ -1025,8 +1055,13 @@ memo_add(uint64_t mask, uint64_t state)
 
 struct search {
 	const struct lin_model *m;
-	const struct lin_history *h;
+	const struct lin_history *h;	/* the history searched */
+	const struct lin_history *orig;	/* the one lin_check was given */
 	uint64_t full;
+	/* what a LIN_SENT step needs linearised first: its poll */
+	uint64_t need[LIN_MAX_OPS];
+	int first_sent;		/* no LIN_SENT step before this index */
+	uint8_t sent_of[LIN_MAX_OPS];	/* a send poll's LIN_SENT, or 0 */
 	struct lin_stats *stats;
 	int order[LIN_MAX_OPS];
 	/* the deepest legal prefix met, for reports */
@@ -1063,14 +1098,46 @@ dfs(struct search *S, uint64_t mask, uint64_t state, int depth)
 	for (i = 0; i < n; i++)
 		if (!(mask >> i & 1u) && ops[i].res < minres)
 			minres = ops[i].res;
+	/*
+	 * LIN_SENT checks first (appended from first_sent on).  One never
+	 * changes the state, and an order that takes it later may take it
+	 * here instead: it is minimal, nothing must follow it, and the
+	 * operations it would pass see the same states.  So where one is
+	 * accepted it is the only choice to explore; one that is not is
+	 * not tried again below.
+	 */
+	for (i = S->first_sent; i < n; i++) {
+		if (ops[i].code != LIN_SENT || (mask >> i & 1u) ||
+		    ops[i].inv > minres || (mask & S->need[i]) != S->need[i])
+			continue;
+		S->stats->steps++;
+		if (S->m->step(S->m, state, &ops[i], &next) != 1)
+			continue;
+		S->order[depth] = i;
+		if (dfs(S, mask | (uint64_t)1 << i, next, depth + 1))
+			return 1;
+		memo_add(mask, state);
+		return 0;
+	}
 	for (i = 0; i < n; i++) {
-		if ((mask >> i & 1u) || ops[i].inv > minres)
+		if ((mask >> i & 1u) || ops[i].inv > minres ||
+		    ops[i].code == LIN_SENT)
 			continue;
 		S->stats->steps++;
 		r = S->m->step(S->m, state, &ops[i], &next);
 		if (r == 1) {
+			uint64_t nmask = mask | (uint64_t)1 << i, t;
+			int d = depth + 1;
+
 			S->order[depth] = i;
-			if (dfs(S, mask | (uint64_t)1 << i, next, depth + 1))
+			/* a send poll that sent at once: its LIN_SENT holds
+			 * now, and is taken now (as above) */
+			if ((j = S->sent_of[i]) != 0 &&
+			    S->m->step(S->m, next, &ops[j], &t) == 1) {
+				nmask |= (uint64_t)1 << j;
+				S->order[d++] = j;
+			}
+			if (dfs(S, nmask, next, d))
 				return 1;
 		} else if (r == LIN_NEEDS_PAIR && S->m->pair != NULL) {
 			for (j = 0; j < n; j++) {
@@ -1097,13 +1164,18 @@ static struct search last_search;
 
 /* Two-step operations: the history with a LIN_PUBLISH step added for every
  * successful send (same interval, same arg) and a LIN_RELEASE step for
- * every successful receive (arg: the value). */
+ * every successful receive (arg: the value); LIN_SERVE and LIN_SENT steps
+ * likewise (see struct lin_model).  split_of[i], i >= h->n: the operation
+ * that step i belongs to. */
 static struct lin_history split_h;
+static int split_of[LIN_MAX_OPS];
 
 static const struct lin_history *
 split_ops(const struct lin_model *m, const struct lin_history *h)
 {
-	split_h = *h;
+	split_h.n = h->n;
+	split_h.init = h->init;
+	memcpy(split_h.ops, h->ops, sizeof(h->ops[0]) * (size_t)h->n);
 	for (int i = 0; i < h->n; i++) {
 		const struct lin_op *op = &h->ops[i];
 		struct lin_op *x;
@@ -1119,10 +1191,22 @@ split_ops(const struct lin_model *m, const struct lin_history *h)
 			}
 		if (op->st != ACHAN_OK)
 			continue;
+		if (m->split_poll && op->code == LIN_SEND_POLL) {
+			if (split_h.n >= LIN_MAX_OPS)
+				return NULL;
+			split_h.ops[i].flags |= LIN_F_MAY_WAIT;
+			split_of[split_h.n] = i;
+			x = &split_h.ops[split_h.n++];
+			*x = *op;
+			x->code = LIN_SENT;
+			x->flags = 0;
+			continue;
+		}
 		if (m->split_serve && takes_value(op->code) &&
 		    op->code != LIN_RECV_CANCEL) {
 			if (split_h.n >= LIN_MAX_OPS)
 				return NULL;
+			split_of[split_h.n] = i;
 			x = &split_h.ops[split_h.n++];
 			*x = *op;
 			x->code = LIN_SERVE;
@@ -1132,6 +1216,7 @@ split_ops(const struct lin_model *m, const struct lin_history *h)
 			continue;
 		if (split_h.n >= LIN_MAX_OPS)
 			return NULL;
+		split_of[split_h.n] = i;
 		x = &split_h.ops[split_h.n++];
 		*x = *op;
 		if (is_send(op->code)) {
@@ -1148,31 +1233,56 @@ int
 lin_check(const struct lin_model *m, const struct lin_history *h,
     struct lin_stats *stats, int *order)
 {
-	struct lin_stats dummy = { 0, 0 };
+	struct lin_stats dummy = { 0, 0, 0 };
 	struct search *S = &last_search;
-	int ok;
+	const struct lin_history *orig = h;
+	int ok, split;
 
 	if (h->n < 0 || h->n > LIN_MAX_OPS)
 		return 0;
-	if ((m->split_send || m->split_recv || m->split_wait ||
-	    m->split_serve) &&
-	    (h = split_ops(m, h)) == NULL)
+	split = m->split_send || m->split_recv || m->split_wait ||
+	    m->split_serve;
+	for (int i = 0; i < h->n && m->split_poll && !split; i++)
+		split = h->ops[i].code == LIN_SEND_POLL &&
+		    h->ops[i].st == ACHAN_OK;
+	if (split && (h = split_ops(m, h)) == NULL)
 		return 0;
 	if (++memo_gen == 0) {
 		memset(memo, 0, sizeof(memo));
 		memo_gen = 1;
 	}
 	memo_used = 0;
-	memset(S, 0, sizeof(*S));
 	S->m = m;
 	S->h = h;
+	S->orig = orig;
+	S->first_sent = h->n;
+	memset(S->sent_of, 0, sizeof(S->sent_of));
+	if (split)
+		for (int i = orig->n; i < h->n; i++)
+			if (h->ops[i].code == LIN_SENT) {
+				S->need[i] = (uint64_t)1 << split_of[i];
+				S->sent_of[split_of[i]] = (uint8_t)i;
+				if (S->first_sent == h->n)
+					S->first_sent = i;
+			}
 	S->full = h->n == 64 ? UINT64_MAX : ((uint64_t)1 << h->n) - 1;
 	S->stats = stats ? stats : &dummy;
 	S->best_depth = -1;
 	ok = dfs(S, 0, h->init, 0);
+	/* a poll whose LIN_SENT does not follow it at once waited */
+	for (int k = 1; ok && split && k < h->n; k++)
+		if (h->ops[S->order[k]].code == LIN_SENT &&
+		    S->order[k - 1] != split_of[S->order[k]])
+			S->stats->polls_waited++;
 	if (ok && order != NULL)
 		memcpy(order, S->order, sizeof(int) * (size_t)h->n);
 	return ok;
+}
+
+const struct lin_history *
+lin_checked(void)
+{
+	return last_search.h;
 }
 
 /* --- reports -------------------------------------------------------------- */
@@ -1232,15 +1342,26 @@ lin_print(const struct lin_model *m, const struct lin_history *h)
 		    (unsigned long long)(op->inv % 1000000),
 		    (unsigned long long)(op->res % 1000000), obuf);
 	}
-	if (h == last_search.h && last_search.best_depth >= 0 &&
-	    last_search.best_depth < h->n) {
+	if ((h == last_search.orig || h == last_search.h) &&
+	    last_search.best_depth >= 0 &&
+	    last_search.best_depth < last_search.h->n) {
+		const struct lin_history *sh = last_search.h;
 		char line[512];
 		size_t o = 0;
 
 		line[0] = '\0';
-		for (i = 0; i < last_search.best_depth && o < sizeof(line); i++)
-			o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%d",
-			    i ? " " : "", last_search.best_order[i]);
+		/* a second step as "k'": of the history's operation k */
+		for (i = 0; i < last_search.best_depth && o < sizeof(line); i++) {
+			int k = last_search.best_order[i];
+
+			if (sh != last_search.orig && k >= last_search.orig->n)
+				o += (size_t)snprintf(line + o, sizeof(line) - o,
+				    "%s%d'%s", i ? " " : "", split_of[k],
+				    lin_opname(sh->ops[k].code));
+			else
+				o += (size_t)snprintf(line + o,
+				    sizeof(line) - o, "%s%d", i ? " " : "", k);
+		}
 		m->show(m, last_search.best_state, sbuf, sizeof(sbuf));
 		diag("  longest legal prefix (%d ops): %s",
 		    last_search.best_depth, line);

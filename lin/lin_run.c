@@ -483,6 +483,15 @@ lin_kind_run(struct lin_kind *k, unsigned long count, double min_seconds,
 			tc = lin_now();
 			memset(&stats, 0, sizeof(stats));
 			ok = lin_check(k->model, h, &stats, NULL);
+			k->polls_waited += stats.polls_waited;
+			if (ok && stats.polls_waited > 0) {
+				/* did it need that? (rare: a check more) */
+				struct lin_model one = *k->model;
+
+				one.split_poll = 0;
+				if (!lin_check(&one, h, NULL, NULL))
+					k->polls_waited_only++;
+			}
 			k->check_seconds += lin_now() - tc;
 			if (stats.steps > k->max_steps)
 				k->max_steps = stats.steps;
@@ -505,6 +514,9 @@ lin_kind_run(struct lin_kind *k, unsigned long count, double min_seconds,
 			if (stop_after_bad ? k->bad == 1 : k->bad <= 3) {
 				diag("%s: NOT LINEARIZABLE (history %lu):",
 				    k->name, k->histories);
+				/* the model's search again (weak_only ran
+				 * the weak one's), for the report */
+				(void)lin_check(k->model, h, NULL, NULL);
 				lin_print(k->model, h);
 			}
 		}
@@ -544,6 +556,12 @@ lin_kind_report(const struct lin_kind *k)
 		diag("  ... and %lu linearizable only as a %s%s", k->weak_only,
 		    k->weak->name, lin_strict() ? " (counted as not)" :
 		    " (not failed: ACHAN_LIN_STRICT=0)");
+	if (k->model->split_poll && k->status_count[LIN_SEND_POLL][ACHAN_OK])
+		diag("  ... %lu linearizable only as a send poll answering OK "
+		    "that waited inside its interval (registered, then served; "
+		    "%lu of the %lu such polls waited in the witnesses found)",
+		    k->polls_waited_only, k->polls_waited,
+		    k->status_count[LIN_SEND_POLL][ACHAN_OK]);
 	for (int c = 0; c < LIN_NOPS; c++) {
 		size_t o = 0;
 		unsigned long tot = 0;
