@@ -737,11 +737,33 @@ chan_recv_poll(struct achan_chan_recv_future *f, const struct achan_waker *waker
 	return bounded_recv_poll(f, waker);
 }
 
+/*
+ * Cancel a send future.  A bounded channel's waiting sender may be owed
+ * room that a receive has freed but not handed over yet: it was served at
+ * that receive, so its cancel must answer OK, and the room must not go to
+ * a younger sender (lin/ caught a cancel answering CANCELLED there).  So
+ * the owed room is handed over first - this sender taking its own share
+ * without a wake - and only then is the future cancelled as any other.
+ */
 static inline int
 chan_send_cancel(struct achan_chan_send_future *f)
 {
-	return achan__future_cancel(&f->_w, &f->_ch->sendq,
-	    send_lock(f->_ch), &f->_ch->obj, 1);
+	struct achan_chan *ch = f->_ch;
+	struct achan__waiter *w = &f->_w;
+	struct serve sv = SERVE_INIT;
+
+	if (!unbuffered(ch) && w->_phase == ACHAN__PHASE_REGISTERED &&
+	    achan__ring_owed_room(&ch->ring) > 0) {
+		sync_lock(&ch->sendq.lock);
+		/* relaxed: claims happen under the lock we hold */
+		if (sync_load(&w->_state, RELAXED) == ACHAN__W_QUEUED)
+			serve_senders_locked(ch, &sv, w, 1);
+		sync_unlock(&ch->sendq.lock);
+		serve_finish(ch, &sv);
+		if (sv.self_done)
+			return achan__future_finish(w, &ch->obj, ACHAN_OK);
+	}
+	return achan__future_cancel(w, &ch->sendq, send_lock(ch), &ch->obj, 1);
 }
 
 static inline int

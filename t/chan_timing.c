@@ -466,6 +466,46 @@ c3_handover_while_consumer_copies(enum call call)
 	is_st(achan_chan_destroy(ch), ACHAN_OK, "C3 %s: destroy", what);
 }
 
+/*
+ * C2, cancel: capacity 2 holding a, b, a sender S waiting.  R1 takes a and
+ * stops before freeing the slot (the one at the tail); R2 takes b, and its
+ * serve leaves that slot to R1.  Both receives freed room while S waited:
+ * S was served by them, so cancelling S now answers OK (its value is in),
+ * not CANCELLED with the room left to a younger sender.
+ */
+static void
+c2_cancel_in_handover_window(void)
+{
+	struct achan_chan *ch = make(2);
+	struct achan_chan_send_future s;
+	struct runner r1;
+	atomic_int swakes;
+	struct achan_waker sw = { count_wake, &swakes };
+	uint64_t vs = 3, got = 0;
+
+	atomic_init(&swakes, 0);
+	is_st(try_send_u(ch, 1), ACHAN_OK, "C2 cancel: a in");
+	is_st(try_send_u(ch, 2), ACHAN_OK, "C2 cancel: b in, full");
+	achan_chan_send_future_init(&s, ch, &vs);
+	is_st(achan_chan_send_poll(&s, &sw), ACHAN_PENDING,
+	    "C2 cancel: sender S waits");
+	run_start(&r1, ch, C_TRY_RECV, ACHAN__SP_RING_TAKE_COPY, 0);
+	gate_wait_reached(&r1.gate);
+	is_st(achan_chan_try_recv(ch, &got), ACHAN_OK, "C2 cancel: R2 takes b");
+	is_u(got, 2, "C2 cancel: b");
+	is_st(achan_chan_send_cancel(&s), ACHAN_OK,
+	    "C2 cancel: cancelling S answers OK: the room freed before was its");
+	atomic_store(&r1.gate.open, 1);
+	is_st(run_join(&r1), ACHAN_OK, "C2 cancel: R1's take");
+	is_u(r1.val, 1, "C2 cancel: R1 got a");
+	is_st(achan_chan_try_recv(ch, &got), ACHAN_OK, "C2 cancel: S's value is in");
+	is_u(got, 3, "C2 cancel: vS");
+	ok(atomic_load(&swakes) <= 1, "C2 cancel: S's waker ran at most once "
+	    "(%d: R1 may serve S while the cancel waits for R1's slot)",
+	    atomic_load(&swakes));
+	is_st(achan_chan_destroy(ch), ACHAN_OK, "C2 cancel: destroy");
+}
+
 /* --- a wake that comes after the deadline's park gave up ----------------- */
 
 struct late {
@@ -527,6 +567,7 @@ main(void)
 {
 	alarm(60);
 	c2_not_overtaken();
+	c2_cancel_in_handover_window();
 	c3_full_while_producer_fills();
 	c3_empty_while_consumer_copies(0);
 	c3_empty_while_consumer_copies(1);
