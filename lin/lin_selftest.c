@@ -57,6 +57,38 @@ judge(const struct lin_model *m, uint64_t init, const struct lin_op *ops,
 	} \
 } while (0)
 
+static int replays(const struct lin_model *m, const struct lin_history *h,
+    const int *order);
+
+/* Linearizable, with a witness order that replays through the model. */
+static int
+judge_witness(const struct lin_model *m, uint64_t init,
+    const struct lin_op *ops, int n)
+{
+	static struct lin_history h;
+	int order[LIN_MAX_OPS];
+
+	memset(&h, 0, sizeof(h));
+	h.n = n;
+	h.init = init;
+	memcpy(h.ops, ops, sizeof(*ops) * (size_t)n);
+	return lin_check(m, &h, NULL, order) &&
+	    replays(m, lin_checked(), order);
+}
+
+#define EXPECT_WITNESS(m_, init_, ops_, desc_) do { \
+	int got_ = judge_witness((m_), (init_), (ops_), N(ops_)); \
+	ok(got_, "linearizable, with a witness that replays: %s", (desc_)); \
+	if (!got_) { \
+		static struct lin_history hh_; \
+		hh_.n = N(ops_); \
+		hh_.init = (init_); \
+		memcpy(hh_.ops, (ops_), sizeof(ops_)); \
+		(void)lin_check((m_), &hh_, NULL, NULL); \
+		lin_print((m_), &hh_); \
+	} \
+} while (0)
+
 enum { OK_ = ACHAN_OK, FULL = ACHAN_FULL, EMPTY = ACHAN_EMPTY,
 	CLOSED = ACHAN_CLOSED, TOUT = ACHAN_TIMEDOUT,
 	NEWLY = ACHAN_NEWLY_CLOSED, ALREADY = ACHAN_ALREADY_CLOSED,
@@ -288,6 +320,91 @@ hand_written_futures(void)
 		EXPECT(&c1, 0, h, 1, "lin_chan's history under TSan (2): a "
 		    "send poll served inside its interval");
 		EXPECT(&c1p, 0, h, 0, "... not with one point per poll");
+	}
+	{
+		/* A report of lin_chan under TSan (history 3195, capacity 1,
+		 * tickets as printed) from a build without the rule above:
+		 * rejected with one point per poll, there reported as "only
+		 * if waiting senders may be overtaken".  send_poll(9) (11)
+		 * registers behind 1 (1 waits from 356 on), 6 registers
+		 * behind it (7), the receive of 5 (3) serves 1, that of 1
+		 * (8) serves 9, and 6 is cancelled while still queued (17);
+		 * 10 registers (12), the receive of 9 (14) serves it.  With
+		 * one point per poll 9 can only send at once, which needs
+		 * room and nobody waiting: 6 would then be ahead of it, and
+		 * served. */
+		const uint64_t t13[] = { 13 };
+		const struct lin_op h[] = {
+			O(0, TR, 0, 430349, 430351, OK_, 13),	/* 0 */
+			O(0, SP, 1, 430353, 430356, PEND, 0),
+			O(0, TS, 2, 430357, 430358, FULL, 0),
+			O(0, TR, 0, 430359, 430375, OK_, 5),
+			O(0, SR, 1, 430377, 430381, OK_, 0),
+			O(0, SP, 4, 430383, 430384, PEND, 0),	/* 5 */
+			O(1, TS, 5, 430350, 430352, OK_, 0),
+			O(1, SP, 6, 430354, 430360, PEND, 0),
+			O(1, RP, 0, 430361, 430362, OK_, 1),
+			O(1, TS, 7, 430363, 430364, FULL, 0),
+			O(1, TS, 8, 430365, 430366, FULL, 0),	/* 10 */
+			O(2, SP, 9, 430355, 430369, OK_, 0),
+			O(2, SP, 10, 430370, 430371, PEND, 0),
+			O(2, TS, 11, 430372, 430373, FULL, 0),
+			O(2, TR, 0, 430374, 430376, OK_, 9),
+			O(2, TS, 12, 430378, 430379, FULL, 0),	/* 15 */
+			O(0, SC, 4, 430385, 430386, CANC, 0),
+			O(1, SC, 6, 430367, 430368, CANC, 0),
+			O(2, SC, 10, 430380, 430382, OK_, 0),
+			O(0, TR, 0, 430603, 430604, OK_, 10),
+			O(0, TR, 0, 430605, 430606, EMPTY, 0),	/* 20 */
+		};
+		uint64_t init = lin_chan_state(0, 1, t13);
+
+		EXPECT_WITNESS(&c1, init, h, "lin_chan's history 3195 under "
+		    "TSan: a send poll registers behind a waiting sender, a "
+		    "younger one registers behind it and is cancelled");
+		EXPECT(&c1p, init, h, 0, "... not with one point per poll");
+		EXPECT(&o1, init, h, 1, "... and the overtake model accepts "
+		    "it too");
+	}
+	{
+		/* ... its shape, small: S (3) registers behind W (2), Y (4)
+		 * behind S; R serves W, R' serves S; Y's cancel finds it
+		 * queued */
+		const struct lin_op h[] = {
+			O(0, SP, 2, 1, 2, PEND, 0),	/* W */
+			O(2, SP, 3, 3, 20, OK_, 0),	/* S */
+			O(1, SP, 4, 5, 6, PEND, 0),	/* Y */
+			O(0, TR, 0, 7, 8, OK_, 1),	/* R */
+			O(1, TR, 0, 9, 10, OK_, 2),	/* R' */
+			O(1, SC, 4, 11, 12, CANC, 0),
+			O(0, SR, 2, 13, 14, OK_, 0),
+			O(0, TR, 0, 21, 22, OK_, 3),
+			O(0, TR, 0, 23, 24, EMPTY, 0),
+		};
+		EXPECT_WITNESS(&c1, s1, h, "a send poll that waited behind "
+		    "an older waiting sender is served by the second receive; "
+		    "the younger one behind it is cancelled");
+		EXPECT(&c1p, s1, h, 0, "... not with one point per poll");
+	}
+	{
+		/* ... and its twin where Y registered before S's poll began:
+		 * R' serves Y, not S, so Y's cancel must answer OK and the
+		 * last value is 4; only overtaking (S takes the room R'
+		 * freed before R' hands it to Y) explains it */
+		const struct lin_op h[] = {
+			O(0, SP, 2, 1, 2, PEND, 0),	/* W */
+			O(1, SP, 4, 3, 4, PEND, 0),	/* Y */
+			O(2, SP, 3, 5, 20, OK_, 0),	/* S */
+			O(0, TR, 0, 7, 8, OK_, 1),	/* R */
+			O(1, TR, 0, 9, 10, OK_, 2),	/* R' */
+			O(1, SC, 4, 11, 12, CANC, 0),
+			O(0, SR, 2, 13, 14, OK_, 0),
+			O(0, TR, 0, 21, 22, OK_, 3),
+			O(0, TR, 0, 23, 24, EMPTY, 0),
+		};
+		EXPECT(&c1, s1, h, 0, "a send poll that waited is served "
+		    "before a younger sender that registered before it began");
+		EXPECT(&o1, s1, h, 1, "... which the overtake model explains");
 	}
 	{
 		const struct lin_op h[] = {
