@@ -25,7 +25,8 @@
  *   - a sender or receiver registering, a try_send handing room over to
  *     waiting senders, and a close, wait for the peer with the queue lock
  *     dropped (sampled from another thread while the peer is stopped).
- * "CPU" is CLOCK_THREAD_CPUTIME_ID of the waiting thread; at most CPU_MS.
+ * "CPU" is CLOCK_THREAD_CPUTIME_ID of the waiting thread; at most CPU_MS
+ * (1 ms; 3 ms in sanitizer builds).
  *
  * Deadlines - a value that comes after a deadline call's park gave up, but
  * before the call returns, is returned (channel and oneshot receive).
@@ -42,7 +43,16 @@
 #include "../lib/fault.h"
 
 #define STALL_MS 30
+/* The CPU a waiting try_* may use over the stall: 1 ms, as the issue asks
+ * (about 0.3-0.6 ms measured in plain builds).  A sanitizer build pays for
+ * its instrumentation on every syscall of the wait (TSan measured 1.06 ms
+ * once in CI): there the bound is 3 ms, which still fails a thread that
+ * spins through the stall (about 30 ms). */
+#ifdef TIMING_SANITIZED
+#define CPU_MS 3.0
+#else
 #define CPU_MS 1.0
+#endif
 
 /* --- the hook: per-thread arming ------------------------------------------- */
 
