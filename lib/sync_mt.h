@@ -12,7 +12,8 @@
  *
  *   sync_load(p, MO) / sync_store(p, v, MO)   atomic load / store, order MO
  *   sync_cas(p, expp, v, MO)                  weak CAS; failure is relaxed
- *   sync_xchg / sync_fetch_or / sync_fetch_and / sync_fetch_add / sync_fetch_sub (p, v, MO)
+ *   sync_xchg / sync_fetch_or / sync_fetch_and /
+ *   sync_fetch_add / sync_fetch_sub (p, v, MO)
  *   sync_fence_sc()                           the Dekker fence (compiler.h)
  *   sync_lock(l) / sync_unlock(l)             a waiter-queue lock (lock.h)
  *   SYNC_THREADS                              1: blocking calls may park
