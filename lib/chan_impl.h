@@ -238,6 +238,25 @@ serve_senders_locked(struct achan_chan *ch, struct serve *sv,
 	}
 }
 
+/*
+ * Under sendq's lock, which it drops: serve the queue as its waiting sender
+ * w (w's own value goes in without a wake), waiting out a slot being
+ * vacated, then run the wakes.  1 if w's value went in; else *s is w's
+ * state when the lock was dropped (QUEUED, or claimed meanwhile).
+ */
+static inline int
+serve_as_sender(struct achan_chan *ch, struct achan__waiter *w, uint32_t *s)
+{
+	struct serve sv = SERVE_INIT;
+
+	serve_senders_locked(ch, &sv, w, 1);
+	/* relaxed: claims happen under the lock we hold */
+	*s = sync_load(&w->_state, RELAXED);
+	sync_unlock(&ch->sendq.lock);
+	serve_finish(ch, &sv);
+	return sv.self_done;
+}
+
 /* Move values of the oldest waiting senders into the ring while it has room.
  * Modelled in model/chan_send_wakeup.pml (proctype receiver). */
 static inline void
@@ -345,7 +364,6 @@ bounded_send_poll(struct achan_chan_send_future *f,
 {
 	struct achan_chan *ch = f->_ch;
 	struct achan__waiter *w = &f->_w;
-	struct serve sv = SERVE_INIT;
 	uint32_t s;
 	int r;
 
@@ -386,12 +404,7 @@ bounded_send_poll(struct achan_chan_send_future *f,
 	sync_fence_sc();
 	ACHAN__FAULT(ACHAN__FP_CHAN_SEND_REGISTERED, w);
 serve:
-	serve_senders_locked(ch, &sv, w, 1);
-	/* relaxed: claims happen under the lock we hold */
-	s = sync_load(&w->_state, RELAXED);
-	sync_unlock(&ch->sendq.lock);
-	serve_finish(ch, &sv);
-	if (sv.self_done)
+	if (serve_as_sender(ch, w, &s))
 		return achan__future_finish(w, &ch->obj, ACHAN_OK);
 	if (s != ACHAN__W_QUEUED)	/* served or closed while unlocked */
 		return bounded_send_poll(f, waker);
@@ -750,17 +763,12 @@ chan_send_cancel(struct achan_chan_send_future *f)
 {
 	struct achan_chan *ch = f->_ch;
 	struct achan__waiter *w = &f->_w;
-	struct serve sv = SERVE_INIT;
+	uint32_t s;
 
 	if (!unbuffered(ch) && w->_phase == ACHAN__PHASE_REGISTERED &&
 	    achan__ring_owed_room(&ch->ring) > 0) {
 		sync_lock(&ch->sendq.lock);
-		/* relaxed: claims happen under the lock we hold */
-		if (sync_load(&w->_state, RELAXED) == ACHAN__W_QUEUED)
-			serve_senders_locked(ch, &sv, w, 1);
-		sync_unlock(&ch->sendq.lock);
-		serve_finish(ch, &sv);
-		if (sv.self_done)
+		if (serve_as_sender(ch, w, &s))
 			return achan__future_finish(w, &ch->obj, ACHAN_OK);
 	}
 	return achan__future_cancel(w, &ch->sendq, send_lock(ch), &ch->obj, 1);
