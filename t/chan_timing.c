@@ -133,6 +133,19 @@ locked_fraction(struct achan__lock *l, long ms)
 	return n ? (double)held / n : 0;
 }
 
+/* After a short settle, check that `l` stays mostly free while a thread
+ * waits for the stalled peer (held in under half of the samples). */
+static void
+ok_lock_dropped(struct achan__lock *l, const char *what)
+{
+	double held;
+
+	tu_sleep_ms(3);
+	held = locked_fraction(l, STALL_MS / 2);
+	ok(held < 0.5, "%s with the queue lock dropped (held in %.0f%% of "
+	    "samples)", what, held * 100);
+}
+
 /* --- a thread that runs one call at a stall point -------------------------- */
 
 enum call {
@@ -369,7 +382,6 @@ c3_send_registers_while_consumer_copies(void)
 {
 	struct achan_chan *ch = make(1);
 	struct runner c, s;
-	double held;
 
 	is_st(try_send_u(ch, 1), ACHAN_OK, "C3 reg: ring full");
 	run_start(&c, ch, C_TRY_RECV, ACHAN__SP_RING_TAKE_COPY, 0);
@@ -377,11 +389,8 @@ c3_send_registers_while_consumer_copies(void)
 	/* S finds the ring full, registers, and is the oldest sender: the
 	 * slot C vacates is its own; it waits for it */
 	run_start(&s, ch, C_SEND_POLL, -1, 2);
-	tu_sleep_ms(3);
-	held = locked_fraction(&ch->sendq.lock, STALL_MS / 2);
-	ok(held < 0.5, "C3 reg: a registering sender waits for the slot being "
-	    "vacated with sendq's lock dropped (held in %.0f%% of samples)",
-	    held * 100);
+	ok_lock_dropped(&ch->sendq.lock, "C3 reg: a registering sender waits "
+	    "for the slot being vacated");
 	run_join(&c);
 	run_join(&s);
 	ok(s.rc == ACHAN_OK || s.rc == ACHAN_PENDING,
@@ -409,7 +418,6 @@ c3_recv_registers_while_producer_fills(void)
 {
 	struct achan_chan *ch = make(2);
 	struct runner r, p;
-	double held;
 
 	/* R looks (empty) and stops before it registers */
 	run_start(&r, ch, C_RECV_POLL, ACHAN__SP_CHAN_RECV_REGISTER, 0);
@@ -418,11 +426,8 @@ c3_recv_registers_while_producer_fills(void)
 	run_start(&p, ch, C_TRY_SEND, ACHAN__SP_RING_PUSH_FILL, 21);
 	gate_wait_reached(&p.gate);
 	atomic_store(&r.gate.open, 1);	/* R registers, looks again: in flight */
-	tu_sleep_ms(3);
-	held = locked_fraction(&ch->recvq.lock, STALL_MS / 2);
-	ok(held < 0.5, "C3 reg: a registering receiver waits for the send in "
-	    "flight with recvq's lock dropped (held in %.0f%% of samples)",
-	    held * 100);
+	ok_lock_dropped(&ch->recvq.lock, "C3 reg: a registering receiver waits "
+	    "for the send in flight");
 	run_join(&p);
 	run_join(&r);
 	is_st(r.rc, ACHAN_OK, "C3 reg: the receive future gets the value");
@@ -444,7 +449,7 @@ c3_handover_while_consumer_copies(enum call call)
 	atomic_int swakes;
 	struct achan_waker sw = { count_wake, &swakes };
 	uint64_t vs = 2, got = 0;
-	double held;
+	char label[128];
 
 	atomic_init(&swakes, 0);
 	is_st(try_send_u(ch, 1), ACHAN_OK, "C3 %s: ring full", what);
@@ -454,11 +459,9 @@ c3_handover_while_consumer_copies(enum call call)
 	run_start(&c, ch, C_TRY_RECV, ACHAN__SP_RING_TAKE_COPY, 0);
 	gate_wait_reached(&c.gate);
 	run_start(&t, ch, call, -1, 3);
-	tu_sleep_ms(3);
-	held = locked_fraction(&ch->sendq.lock, STALL_MS / 2);
-	ok(held < 0.5, "C3 %s: handing the room over waits for the slot "
-	    "being vacated with sendq's lock dropped (held in %.0f%% of "
-	    "samples)", what, held * 100);
+	snprintf(label, sizeof(label), "C3 %s: handing the room over waits "
+	    "for the slot being vacated", what);
+	ok_lock_dropped(&ch->sendq.lock, label);
 	run_join(&c);
 	run_join(&t);
 	if (call == C_CLOSE)
