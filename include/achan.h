@@ -11,5 +11,6 @@
 #include <achan/oneshot.h>
 #include <achan/bcast.h>
 #include <achan/state.h>
+#include <achan/select.h>
 
 #endif /* ACHAN_H */

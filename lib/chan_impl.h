@@ -93,6 +93,7 @@
 
 #include "chan_internal.h"
 #include "parker.h"
+#include "select_claim.h"
 #include "waitq_impl.h"
 
 /* --- small helpers ------------------------------------------------------- */
@@ -175,10 +176,11 @@ wake_receiver_if_waiting(struct achan_chan *ch)
 struct serve {
 	struct achan__wakelist l;	/* senders served (DONE), then others */
 	unsigned moved;		/* values moved in: a receiver wakeup each */
+	unsigned skipped;	/* select cases left queued: owner polling */
 	int self_done;		/* the serving sender's own value went in */
 };
 
-#define SERVE_INIT { ACHAN__WAKELIST_INIT, 0, 0 }
+#define SERVE_INIT { ACHAN__WAKELIST_INIT, 0, 0, 0 }
 
 /* After the lock: wake the senders served, then a receiver per value. */
 static inline void
@@ -213,14 +215,29 @@ static inline void
 serve_senders_locked(struct achan_chan *ch, struct serve *sv,
 		struct achan__waiter *self, int wait)
 {
-	struct achan__waiter *w;
+	struct achan__waiter *w, *next;
 	unsigned spins = 0;
-	int r = ACHAN_OK;
+	int r;
 
 	for (;;) {
-		while ((w = achan__waitq_head(&ch->sendq)) != NULL &&
-		    (r = achan__ring_push_served(&ch->ring,
-		    as_send(w)->_value)) == ACHAN_OK) {
+		r = ACHAN_OK;
+		for (w = achan__waitq_head(&ch->sendq); w != NULL; w = next) {
+			next = w->_next;
+			/* Room first: a select case's claim, once won, must
+			 * complete (select_claim.h). */
+			r = achan__ring_push_check(&ch->ring);
+			if (r != ACHAN_OK)
+				break;
+			switch (achan__select_claim(w, w == self)) {
+			case ACHAN__CLAIM_SKIP:	/* its owner is polling */
+				sv->skipped++;
+				continue;
+			case ACHAN__CLAIM_LOST:	/* the room goes on */
+				achan__waitq_lose(&ch->sendq, w);
+				continue;
+			}
+			(void)achan__ring_push_served(&ch->ring,
+			    as_send(w)->_value);	/* OK: checked above */
 			sv->moved++;
 			if (w == self) {
 				achan__waitq_remove(&ch->sendq, w);
@@ -282,10 +299,20 @@ serve_senders(struct achan_chan *ch, int wait)
  * Out of line: it runs only while senders wait, and inlined it would push
  * the fast paths that test for it out of line themselves.
  */
-static achan__noinline void
+static achan__noinline int
 hand_over_owed_room(struct achan_chan *ch)
 {
-	serve_senders(ch, 1);
+	struct serve sv = SERVE_INIT;
+
+	sync_lock(&ch->sendq.lock);
+	serve_senders_locked(ch, &sv, NULL, 1);
+	sync_unlock(&ch->sendq.lock);
+	serve_finish(ch, &sv);
+	/* Nothing moved because the only senders waiting are select cases
+	 * whose owners are polling them: those owners look again (MISSED),
+	 * and until they are done the room is owed to nobody - say so
+	 * instead of waiting for them. */
+	return sv.moved == 0 && sv.skipped != 0 ? 0 : 1;
 }
 
 /* After a pop (S2, R2): let the oldest waiting senders fill the room. */
@@ -338,8 +365,8 @@ bounded_send_attempt(struct achan_chan *ch, const void *value, int settle)
 		r = achan__ring_owed_room(&ch->ring);
 		if (r == 0)
 			return ACHAN_FULL;	/* senders wait, ring full */
-		if (r > 0)
-			hand_over_owed_room(ch);
+		if (r > 0 && !hand_over_owed_room(ch))
+			return ACHAN_FULL;	/* only selects being polled */
 		/* r < 0: nobody waits any more (or closed): look again */
 	}
 }
@@ -426,7 +453,8 @@ static inline int
 take_owed(struct achan_chan *ch, void *out, int r)
 {
 	while (achan__unlikely(r == ACHAN__RING_EMPTY_OWED)) {
-		hand_over_owed_room(ch);
+		if (!hand_over_owed_room(ch))
+			return ACHAN_EMPTY;	/* only selects being polled */
 		r = pop_settled(ch, out);
 	}
 	return r;
@@ -549,6 +577,35 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 
 /* --- unbuffered: one lock, direct handoff ----------------------------------- */
 
+/*
+ * Under the channel's lock: unlink and return the oldest waiter of q that
+ * we may meet - a plain future, or a select case whose claim we won -
+ * dropping select cases that lost on the way; NULL if there is none.
+ * Cases whose owner is polling stay queued (select_claim.h).  So the two
+ * queues can both hold waiters: select cases passed over that way, and a
+ * select's own send and receive cases, which never meet each other.
+ */
+static inline struct achan__waiter *
+unbuffered_partner(struct achan__waitq *q)
+{
+	struct achan__waiter *w, *next;
+
+	for (w = achan__waitq_head(q); w != NULL; w = next) {
+		next = w->_next;
+		switch (achan__select_claim(w, 0)) {
+		case ACHAN__CLAIM_WON:
+			achan__waitq_unlink(q, w);	/* the caller claims it */
+			return w;
+		case ACHAN__CLAIM_LOST:
+			achan__waitq_lose(q, w);
+			break;
+		default:
+			break;
+		}
+	}
+	return NULL;
+}
+
 static inline int
 unbuffered_send_locked(struct achan_chan *ch, const void *value,
 		struct achan__wakelist *l)
@@ -557,7 +614,7 @@ unbuffered_send_locked(struct achan_chan *ch, const void *value,
 
 	if (achan__ring_is_closed(&ch->ring))
 		return ACHAN_CLOSED;
-	r = achan__waitq_pop(&ch->recvq);
+	r = unbuffered_partner(&ch->recvq);
 	if (r == NULL)
 		return ACHAN_FULL;
 	achan__ring_copy(as_recv(r)->_out, value, ch->ring.elem_size);
@@ -573,7 +630,7 @@ unbuffered_recv_locked(struct achan_chan *ch, void *out,
 
 	if (achan__ring_is_closed(&ch->ring))
 		return ACHAN_CLOSED;
-	s = achan__waitq_pop(&ch->sendq);
+	s = unbuffered_partner(&ch->sendq);
 	if (s == NULL)
 		return ACHAN_EMPTY;
 	achan__ring_copy(out, as_send(s)->_value, ch->ring.elem_size);
@@ -617,12 +674,17 @@ unbuffered_try_recv(struct achan_chan *ch, void *out)
 /*
  * Re-poll of a registered unbuffered future.  Returns the final status, or
  * ACHAN_PENDING (still queued, waker replaced), or -1: woken by a hint,
- * start over.
+ * start over.  Still queued, it looks for a partner in the other queue:
+ * one that arrived while this future was a select case being polled by
+ * its owner, and so passed it over (select_claim.h).
  */
 static inline int
 unbuffered_repoll(struct achan_chan *ch, struct achan__waiter *w,
-		const struct achan_waker *waker)
+		const struct achan_waker *waker, struct achan__waitq *own,
+		int (*meet)(struct achan_chan *, void *, struct achan__wakelist *),
+		void *buf)
 {
+	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
 	uint32_t s;
 
 	for (;;) {
@@ -636,9 +698,14 @@ unbuffered_repoll(struct achan_chan *ch, struct achan__waiter *w,
 		sync_lock(&ch->recvq.lock);
 		/* relaxed: claims happen under the lock we hold */
 		if (sync_load(&w->_state, RELAXED) == ACHAN__W_QUEUED) {
-			/* Both queues are never non-empty at once under this
-			 * lock, so there is nobody to meet: just a new waker. */
-			w->_waker = *waker;
+			if (meet(ch, buf, &l) == ACHAN_OK) {
+				achan__waitq_remove(own, w);
+				sync_unlock(&ch->recvq.lock);
+				achan__wakelist_run(&l);
+				return achan__future_finish(w, &ch->obj,
+				    ACHAN_OK);
+			}
+			w->_waker = *waker;	/* keep our place */
 			sync_unlock(&ch->recvq.lock);
 			return ACHAN_PENDING;
 		}
@@ -657,7 +724,7 @@ unbuffered_poll(struct achan_chan *ch, struct achan__waiter *w,
 
 	if (w->_phase == ACHAN__PHASE_REGISTERED) {
 		ACHAN__FAULT(ACHAN__FP_UNBUF_REPOLL, w);
-		r = unbuffered_repoll(ch, w, waker);
+		r = unbuffered_repoll(ch, w, waker, own, meet, buf);
 		if (r != -1)
 			return r;
 	}

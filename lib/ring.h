@@ -246,6 +246,38 @@ achan__ring_push_as(struct achan__ring *r, const void *value, int served)
 	}
 }
 
+/*
+ * Would a served push succeed now?  For the thread serving the waiting
+ * senders under their queue's lock, which must know there is room before
+ * it wins a waiting select's claim (a claim cannot be given back, nor a
+ * claimed slot).  ACHAN_OK, ACHAN_FULL, ACHAN__RING_INFLIGHT or
+ * ACHAN_CLOSED, classified as achan__ring_push_as does.  An OK stays true
+ * until that thread pushes: senders wait (the wait bit is set), so only
+ * served pushes, made under the same lock, can claim the slot, and close
+ * sets the closed bit under that lock too.
+ */
+static inline int
+achan__ring_push_check(const struct achan__ring *r)
+{
+	/* relaxed: only served pushes under the caller's lock move it now */
+	uint64_t tail = sync_load(&r->tail, RELAXED);
+	uint64_t pos, s;
+	int64_t d;
+
+	if (tail & r->mark)
+		return ACHAN_CLOSED;
+	pos = achan__ring_pos(r, tail);
+	/* acquire: as A1 in push (the previous lap's consumer is done) */
+	s = sync_load(achan__ring_stamp(r, pos), ACQUIRE);
+	d = achan__ring_dist(s, pos);
+	if (d == 0)
+		return ACHAN_OK;
+	if (d < 0 && !(s + r->one_lap == pos + 1 &&
+	    sync_load(&r->head, RELAXED) + r->one_lap != pos))
+		return ACHAN_FULL;
+	return ACHAN__RING_INFLIGHT;	/* being vacated (d > 0: cannot be) */
+}
+
 static inline int
 achan__ring_push(struct achan__ring *r, const void *value)
 {

@@ -13,7 +13,9 @@
  *                                                          outcome     outcome
  *
  * where the outcome is NOTIFIED (a hint: try again), DONE (the other side
- * completed the operation on the future's behalf) or CLOSED.  Linking,
+ * completed the operation on the future's behalf) or CLOSED; a select case
+ * whose select completed elsewhere may also be dropped from its queue as
+ * LOST, without a wake (select_claim.h).  Linking,
  * unlinking and claiming happen under the queue's lock, into a wake list
  * that the claiming thread runs after the lock is dropped: one waker after
  * the other, each bracketed by BUSY, which is cleared (release) only after
@@ -52,6 +54,8 @@ enum {
 	ACHAN__W_NOTIFIED = 2,
 	ACHAN__W_DONE = 3,
 	ACHAN__W_CLOSED = 4,
+	ACHAN__W_LOST = 5,		/* a select case that lost its claim,
+					 * dropped from its queue (no wake) */
 	ACHAN__W_OUTCOME = 0xff,	/* the outcome part of the state */
 	ACHAN__W_BUSY = 0x100,		/* its wake runs (or is next to run) */
 	ACHAN__W_CLAIMED = 0x200,	/* in a wake list, its turn not come */

@@ -157,6 +157,20 @@ achan__waitq_remove(struct achan__waitq *q, struct achan__waiter *w)
 	sync_store(&w->_state, ACHAN__W_IDLE, RELAXED);
 }
 
+/*
+ * Drop a select case whose select has completed elsewhere (or was
+ * cancelled), under the queue's lock: it leaves without a wake - its owner
+ * is finishing the select and cancels the case, which then finds it LOST.
+ */
+static inline void
+achan__waitq_lose(struct achan__waitq *q, struct achan__waiter *w)
+{
+	achan__waitq_unlink(q, w);
+	/* release: the owner's settle (W3, acquire) or its cancel under
+	 * this lock reads it; nothing else is published */
+	sync_store(&w->_state, ACHAN__W_LOST, RELEASE);
+}
+
 static inline struct achan__waiter *
 achan__waitq_pop(struct achan__waitq *q)
 {

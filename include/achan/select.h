@@ -113,7 +113,9 @@ struct achan_select_case {
 };
 
 /* Case helpers: fill *c (ACHAN_OK), or ACHAN_EINVAL for a NULL c.  The
- * object and buffers are checked by the select that uses the case. */
+ * object and buffers are checked by the select that uses the case.  A case
+ * set by hand needs only its public fields (`obj` and the rest are ignored
+ * for ACHAN_SELECT_NONE); the private part is set up by each select. */
 ACHAN_API int achan_select_case_none(struct achan_select_case *c);
 ACHAN_API int achan_select_case_chan_send(struct achan_select_case *c,
 		struct achan_chan *ch, const void *value);
@@ -141,7 +143,10 @@ ACHAN_API int achan_select_case_state_recv(struct achan_select_case *c,
  *                   object, a NULL value / out where the plain call needs
  *                   one, thread-safe and local objects mixed, a deadline
  *                   that is NULL or not normalised.
- * index may point into memory the cases do not use.
+ * index may not point into a case or into a buffer a case writes; poll and
+ * cancel need it too (ACHAN_EINVAL if NULL).  With no enabled case,
+ * achan_select_until sleeps until the deadline, whatever the flavour.
+ * Ordering: the completed case orders memory as its plain call does.
  */
 
 /* Wait until a case completes.  May block; any thread. */
@@ -172,11 +177,15 @@ ACHAN_API int achan_select_try(struct achan_select_case *cases, size_t n,
  *           the queue places of the cases.  ACHAN_EINVAL after it finished,
  *           or from inside its own waker.
  *   cancel: may be called at any time; must be called before the memory of
- *           a pending select (or of its cases) is reused.  ACHAN_OK or
- *           ACHAN_CLOSED with *index if a case had completed (by a poll, or
- *           on the select's behalf just before the cancel: the value has
- *           moved), else ACHAN_CANCELLED (no case completed; every wakeup a
- *           case consumed is handed on).
+ *           a pending select (or of its cases) is reused.  ACHAN_OK with
+ *           *index if a case had completed with ACHAN_OK - by a poll, or on
+ *           the select's behalf by another thread just before the cancel
+ *           took effect (the value has moved) - else ACHAN_CANCELLED: no
+ *           case completed, or the select finished with ACHAN_CLOSED (as
+ *           every kind's cancel answers), and every wakeup a case consumed
+ *           is handed on.  ACHAN_EINVAL from inside its own poll or wake.
+ * A select with no enabled case (n == 0, or only ACHAN_SELECT_NONE) polls
+ * ACHAN_PENDING and is never woken.
  * A registered select counts as registered on each of its objects: their
  * fini/destroy answer ACHAN_EBUSY until it finishes or is cancelled.
  * After poll returns OK/CLOSED, or cancel returns, the waker is not running
