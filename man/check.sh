@@ -18,13 +18,16 @@
 #                      equals the header's, whitespace normalised;
 #   returns            the page has a RETURN VALUES entry (.It Fn NAME) whose
 #                      ACHAN_* names are all values of enum achan_status (or
-#                      macros of the headers, e.g. a size limit), and a
-#                      CONTEXT row (may it block, who may call it).
+#                      macros of the headers, e.g. a size limit, or
+#                      enumerators of their other enums, e.g. a select case
+#                      kind), and a CONTEXT row (may it block, who may call
+#                      it).
 # For every page: it renders with `man --warnings' and `groff -ww' with
 # nothing on stderr, and it has the sections a reference page needs.
-# And: every ACHAN_* name in any page is a status or a header macro, the
-# status list of achan_strerror(3) is the enum, and every file in man/ is
-# listed in man/local.mk.
+# And: every ACHAN_* name in any page is a status, a header macro or an
+# enumerator of another enum of the headers, the status list of
+# achan_strerror(3) is the enum, and every file in man/ is listed in
+# man/local.mk.
 #
 # Without man or groff the rendering and lookup tests are skipped (each
 # "ok # SKIP"); the others still run.  ACHAN_LIB overrides the library
@@ -62,9 +65,17 @@ awk '/^enum achan_status/ { f = 1; next }
 	f && /^}/ { exit }
 	f && match($0, /ACHAN_[A-Z0-9_]+/) { print substr($0, RSTART, RLENGTH) }' \
 	"$hdr/common.h" >"$tmp/enum"
-# The macros of the headers (limits, sizes, flags).
-cat "$hdr"/*.h | sed -n 's/^#define[ 	]*\(ACHAN_[A-Z0-9_]*\).*/\1/p' \
-	>"$tmp/macros"
+# The macros of the headers (limits, sizes, flags), and the enumerators of
+# their other enums (enum achan_select_kind: the case kinds): names a page
+# may use beside the statuses.
+{
+	cat "$hdr"/*.h | sed -n 's/^#define[ 	]*\(ACHAN_[A-Z0-9_]*\).*/\1/p'
+	awk '/^enum achan_/ && !/^enum achan_status/ { f = 1; next }
+	f && /^}/ { f = 0; next }
+	f && match($0, /^[ \t]*ACHAN_[A-Z0-9_]+/) {
+		s = substr($0, RSTART, RLENGTH); gsub(/[ \t]/, "", s); print s }' \
+		"$hdr"/*.h
+} >"$tmp/macros"
 
 # The normalised prototype: one space between words, none around * ( ) , ;
 norm_awk='function norm(s) {

@@ -22,7 +22,8 @@ achan_man_pages = \
 	man/achan_chan.3 \
 	man/achan_oneshot.3 \
 	man/achan_bcast.3 \
-	man/achan_state.3
+	man/achan_state.3 \
+	man/achan_select.3
 
 # .so links to achan_chan(3).
 achan_man_chan_links = \
@@ -142,9 +143,23 @@ achan_man_state_links = \
 	man/achan_state_sender_state.3 \
 	man/achan_state_receiver_state.3
 
+# .so links to achan_select(3) (achan_select itself is the page).
+achan_man_select_links = \
+	man/achan_select_case_none.3 \
+	man/achan_select_case_chan_send.3 \
+	man/achan_select_case_chan_recv.3 \
+	man/achan_select_case_oneshot_recv.3 \
+	man/achan_select_case_bcast_recv.3 \
+	man/achan_select_case_state_recv.3 \
+	man/achan_select_until.3 \
+	man/achan_select_try.3 \
+	man/achan_select_init.3 \
+	man/achan_select_poll.3 \
+	man/achan_select_cancel.3
+
 dist_man_MANS = $(achan_man_pages) $(achan_man_chan_links) \
 	$(achan_man_oneshot_links) $(achan_man_bcast_links) \
-	$(achan_man_state_links)
+	$(achan_man_state_links) $(achan_man_select_links)
 
 # The manual's check (TAP).  It reads the headers and man/ from $(srcdir)
 # and the built library from the build directory.
