@@ -78,41 +78,82 @@ achan_select_case_state_recv(struct achan_select_case *c, struct achan_state *st
 /* --- argument checks ------------------------------------------------------- */
 
 /*
- * Check case c and make its future ready to register (the kind's future
- * init checks the object and the buffers).  1 for an enabled case on a
- * local object, 0 on a thread-safe one, 2 for NONE, -1 for bad input.
+ * Check case c: 1 for an enabled case on a local object, 0 on a
+ * thread-safe one, 2 for NONE, -1 for bad input (the checks of the kind's
+ * future init: a live object, a buffer where the plain call needs one).
  */
 static int
-case_prepare(struct achan_select_case *c, struct achan_select *sel)
+case_check(struct achan_select_case *c, struct achan_select *sel)
 {
+	const struct achan__once *o;
+
 	c->_sel = sel;
 	switch (c->kind) {
 	case ACHAN_SELECT_NONE:
 		return 2;
 	case ACHAN_SELECT_CHAN_SEND:
-		if (achan_chan_send_future_init(&c->_f.send, c->obj, c->value))
-			return -1;
-		return achan__chan_is_local(c->obj);
 	case ACHAN_SELECT_CHAN_RECV:
-		if (achan_chan_recv_future_init(&c->_f.recv, c->obj, c->out))
+		if (!achan__chan_ok(c->obj) ||
+		    ((c->kind == ACHAN_SELECT_CHAN_SEND ? c->value : c->out) ==
+		    NULL && ((struct achan_chan *)c->obj)->ring.elem_size != 0))
 			return -1;
 		return achan__chan_is_local(c->obj);
 	case ACHAN_SELECT_ONESHOT_RECV:
-		if (achan_oneshot_recv_future_init(&c->_f.oneshot, c->obj,
-		    c->out))
-			return -1;
-		return achan__once_is_local(&((struct achan_oneshot *)c->obj)->o);
 	case ACHAN_SELECT_BCAST_RECV:
-		if (achan_bcast_recv_future_init(&c->_f.bcast, c->obj, c->out))
+		if (c->obj == NULL)
 			return -1;
-		return achan__once_is_local(&((struct achan_bcast *)c->obj)->o);
+		o = c->kind == ACHAN_SELECT_ONESHOT_RECV ?
+		    &((struct achan_oneshot *)c->obj)->o :
+		    &((struct achan_bcast *)c->obj)->o;
+		if (!achan__once_ok(o, c->kind == ACHAN_SELECT_ONESHOT_RECV ?
+		    ONESHOT_MAGIC : BCAST_MAGIC) ||
+		    (c->out == NULL && o->elem_size != 0))
+			return -1;
+		return achan__once_is_local(o);
 	case ACHAN_SELECT_STATE_RECV:
-		if (achan_state_recv_future_init(&c->_f.state, c->obj, c->after,
-		    c->out, c->id))
+		if (!achan__state_ok(c->obj))
 			return -1;
 		return achan__state_is_local(c->obj);
 	default:
 		return -1;
+	}
+}
+
+/* Make every enabled case's future ready to register: only once no case
+ * was ready at the first look, so that a ready select pays for nothing
+ * but the checks and the try.  The checks were made. */
+void
+achan__select_init_futures(struct achan_select *sel)
+{
+	struct achan_select_case *c;
+	uint32_t i;
+
+	for (i = 0; i < sel->_n; i++) {
+		c = &sel->_cases[i];
+		switch (c->kind) {
+		case ACHAN_SELECT_CHAN_SEND:
+			(void)achan_chan_send_future_init(&c->_f.send, c->obj,
+			    c->value);
+			break;
+		case ACHAN_SELECT_CHAN_RECV:
+			(void)achan_chan_recv_future_init(&c->_f.recv, c->obj,
+			    c->out);
+			break;
+		case ACHAN_SELECT_ONESHOT_RECV:
+			(void)achan_oneshot_recv_future_init(&c->_f.oneshot,
+			    c->obj, c->out);
+			break;
+		case ACHAN_SELECT_BCAST_RECV:
+			(void)achan_bcast_recv_future_init(&c->_f.bcast, c->obj,
+			    c->out);
+			break;
+		case ACHAN_SELECT_STATE_RECV:
+			(void)achan_state_recv_future_init(&c->_f.state, c->obj,
+			    c->after, c->out, c->id);
+			break;
+		default:
+			break;
+		}
 	}
 }
 
@@ -132,7 +173,7 @@ sel_prepare(struct achan_select *sel, struct achan_select_case *cases,
 	    (flags & ~ACHAN_SELECT_BIASED) != 0)
 		return ACHAN_EINVAL;
 	for (i = 0; i < n; i++) {
-		f = case_prepare(&cases[i], sel);
+		f = case_check(&cases[i], sel);
 		if (f < 0)
 			return ACHAN_EINVAL;
 		if (f == 2)
@@ -168,6 +209,8 @@ sel_reentered(struct achan_select *sel)
 
 	if (achan__select_polled_here(sel))
 		return 1;
+	if (sel->_phase != ACHAN__PHASE_REGISTERED)
+		return 0;	/* no case has a future yet */
 	for (i = 0; i < sel->_n; i++)
 		if (case_registered(&sel->_cases[i]) &&
 		    achan__waiter_waking_self(case_waiter(&sel->_cases[i])))
@@ -222,6 +265,7 @@ sel_block(struct achan_select_case *cases, size_t n, unsigned flags,
 	p = achan__parker_self();
 	waker.wake = achan__parker_wake;
 	waker.arg = p;
+	sel_init_futures(&sel);
 	sel._phase = ACHAN__PHASE_REGISTERED;	/* tried: register at once */
 	for (;;) {
 		r = sel_poll(&sel, &waker, index);

@@ -263,6 +263,10 @@ sel_poll_all(struct achan_select *sel, uint32_t start, uint32_t *won)
 	return ACHAN_PENDING;
 }
 
+/* select.c: make the cases' futures ready to register (once per select). */
+void achan__select_init_futures(struct achan_select *sel);
+#define sel_init_futures achan__select_init_futures
+
 static inline int
 sel_poll(struct achan_select *sel, const struct achan_waker *waker,
 		size_t *index)
@@ -280,6 +284,7 @@ sel_poll(struct achan_select *sel, const struct achan_waker *waker,
 		r = sel_try_all(sel, sel_start(sel), &won);
 		if (r != ACHAN_EMPTY)
 			return sel_finished(sel, won, r, index);
+		sel_init_futures(sel);
 		sel->_phase = ACHAN__PHASE_REGISTERED;
 	}
 	for (;;) {
