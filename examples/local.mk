@@ -9,7 +9,8 @@ example_programs = \
 	examples/epoll \
 	examples/executor \
 	examples/request_response \
-	examples/config_broadcast
+	examples/config_broadcast \
+	examples/worker_select
 
 noinst_PROGRAMS += $(example_programs)
 examples_stream_LDADD = lib/libachan.la -lpthread
@@ -18,6 +19,7 @@ examples_epoll_LDADD = lib/libachan.la -lpthread
 examples_executor_LDADD = lib/libachan.la
 examples_request_response_LDADD = lib/libachan.la -lpthread
 examples_config_broadcast_LDADD = lib/libachan.la -lpthread
+examples_worker_select_LDADD = lib/libachan.la -lpthread
 
 # run.sh finds the programs in the build tree (tests run from the top build
 # directory) and its list of examples must match example_programs above.

@@ -9,7 +9,8 @@
 #
 # SPDX-License-Identifier: BSD-2-Clause
 
-examples="stream pipeline epoll executor request_response config_broadcast"
+examples="stream pipeline epoll executor request_response config_broadcast
+    worker_select"
 
 # A watchdog per example, generous for sanitizer builds on a loaded machine;
 # each example takes well under a second in a plain build.
