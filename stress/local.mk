@@ -33,12 +33,13 @@ EXTRA_DIST += stress/nofault.sh
 #
 # Runs stress/achan-stress (stress/stress.c: every kind - bounded and
 # unbuffered channels, channels with shared handles, oneshot, broadcast
-# oneshot, state - with payload checks, counting messages moved and
-# violations) for STRESS_SECONDS (default 150), then the suite's own
-# threaded stress tests t/chan_stress, t/oneshot_race and t/state_torture
-# with ACHAN_TEST_SECONDS=STRESS_TAP_SECONDS (default 5; the log of one
-# that fails is kept in $TMPDIR and named).  It prints messages moved per
-# kind and violations, and fails on any violation, failed test or hang.
+# oneshot, state, and selects over two channels - with payload checks,
+# counting messages moved and violations) for STRESS_SECONDS (default 150),
+# then the suite's own threaded stress tests t/chan_stress, t/oneshot_race,
+# t/state_torture and t/select_race with ACHAN_TEST_SECONDS set to
+# STRESS_TAP_SECONDS (default 5; the log of one that fails is kept in
+# $TMPDIR and named).  It prints messages moved per kind and violations,
+# and fails on any violation, failed test or hang.
 # (Measured on the shared 2-core dev box: the default run takes 3 minutes
 # and moves 2.6e8 messages through achan-stress; 600 s moved 7.0e8.)
 #
@@ -52,7 +53,8 @@ noinst_PROGRAMS += stress/achan-stress
 stress_achan_stress_SOURCES = stress/stress.c
 stress_achan_stress_LDADD = lib/libachan.la -lpthread
 
-stress_tap_programs = t/chan_stress t/oneshot_race t/state_torture
+stress_tap_programs = t/chan_stress t/oneshot_race t/state_torture \
+	t/select_race
 
 if TSAN
 stress_tsan = 1
@@ -87,6 +89,10 @@ stress: stress/achan-stress$(EXEEXT) $(stress_tap_programs:=$(EXEEXT))
 			sed 's/^#/   /';; \
 		*state_torture) grep -E 'states; reads' $$log | \
 			sed 's/^#/   /';; \
+		*select_race) grep -E '^# [a-e]: ' $$log | \
+			$(AWK) '{ for (i = 2; i <= NF; i++) \
+			if ($$i == "msgs" || $$i == "jobs") n += $$(i - 1) } \
+			END { printf "    %d runs, %.0f messages\n", NR, n }';; \
 		esac; \
 		if test $$rc -ne 0 || test $$nok -ne 0; then \
 			echo "    FAIL: exit $$rc, $$nok of `expr $$nt + $$nok` tests failed:"; \

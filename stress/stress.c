@@ -4,7 +4,7 @@
  *
  *   achan-stress [SECONDS]      (default $STRESS_SECONDS, else 120)
  *
- * The time is shared out among six parts, each a series of runs with
+ * The time is shared out among seven parts, each a series of runs with
  * different thread counts, capacities and modes:
  *
  *   chan      bounded channels, producers x consumers, capacity 1 .. 1024
@@ -21,15 +21,26 @@
  *   bcast     rounds: one broadcast oneshot, one sender, three receivers
  *   state     one publisher, readers copying, borrowing, blocking and
  *             polling futures
+ *   select    two channels A and B (bounded, unbuffered, or one of each):
+ *             producers that select over {send A, send B} or send plain
+ *             (p even to A, odd to B), consumers that select over {recv A,
+ *             recv B} until both are closed (a case turns NONE once its
+ *             channel answered CLOSED), and a third consumer that receives
+ *             plain; in some runs A is closed mid-stream and the send
+ *             selects go on through B
  *
  * Every user is blocking (plain or with a deadline), a try_ loop, or an
- * async future driven by a flag waker that cancels now and then.  Payload
- * checks: every channel value is {producer id << 48 | sequence, check word};
- * each consumer checks the check word and that each producer's sequences
- * arrive strictly increasing (per-producer FIFO), and at the end, per
- * producer, the count and a hash sum of the sequences received (plus
- * destroyed) must equal those sent: exactly once, without a bitmap, so
- * 10^9 messages fit in any memory.  Oneshots: the right reply, CLOSED
+ * async future driven by a flag waker that cancels now and then (selects
+ * likewise: achan_select / achan_select_until, achan_select_try, the select
+ * future).  Payload checks: every channel value is {producer id << 48 |
+ * sequence, check word}; each consumer checks the check word and that each
+ * producer's sequences arrive strictly increasing (per-producer FIFO; for
+ * selects, per channel), and at the end, per producer (and channel), the
+ * count and a hash sum of the sequences received (plus destroyed) must
+ * equal those sent: exactly once, without a bitmap, so 10^9 messages fit
+ * in any memory.  A send select counts its value sent on the channel of
+ * the case that completed (a cancel answering ACHAN_OK included) and
+ * retries the same value otherwise.  Oneshots: the right reply, CLOSED
  * exactly when closed.  Broadcast: every receiver gets the value.  State:
  * ids strictly increase at every reader, each value matches its id, and
  * every reader ends on the final state.  A future that waits 10 s for its
@@ -72,18 +83,22 @@
 
 /* --- the parts and their tallies ----------------------------------------- */
 
-enum part { P_CHAN, P_UNBUF, P_HANDLES, P_ONESHOT, P_BCAST, P_STATE, P_N };
+enum part {
+	P_CHAN, P_UNBUF, P_HANDLES, P_ONESHOT, P_BCAST, P_STATE, P_SELECT, P_N
+};
 static const char *const part_name[P_N] = {
-	"chan", "unbuf", "handles", "oneshot", "bcast", "state"
+	"chan", "unbuf", "handles", "oneshot", "bcast", "state", "select"
 };
 static const char *const part_unit[P_N] = {
-	"messages", "messages", "messages", "replies", "copies", "states"
+	"messages", "messages", "messages", "replies", "copies", "states",
+	"messages"
 };
 /* share of the time, in percent */
-static const int part_share[P_N] = { 35, 15, 15, 12, 8, 15 };
+static const int part_share[P_N] = { 30, 12, 13, 10, 7, 13, 15 };
 
 static atomic_ullong moved[P_N];	/* messages that went through */
-static atomic_ullong extra[P_N];	/* reads (state), destroyed (handles) */
+static atomic_ullong extra[P_N];	/* reads (state), destroyed (handles),
+					 * selects (select) */
 static atomic_ullong viol[P_N];
 static atomic_int reported;
 static int cur_part;
@@ -1022,6 +1037,389 @@ s_run(double secs, int k)
 	fflush(stdout);
 }
 
+/* ===== select: selects over two channels ================================= */
+
+struct xconf {
+	int np, nc;
+	size_t cap[2];
+	int close_race;		/* A is closed mid-stream */
+};
+
+struct xrun {
+	struct achan_chan *ch[2];
+	int np;
+	atomic_int stop;
+};
+
+struct xworker {
+	pthread_t t;
+	struct xrun *r;
+	int id, mode;
+	int sel;		/* selects over A and B; else plain on chan */
+	int chan;
+	uint64_t rng;
+	struct flag fl;
+	/* producer: [c][0] sent on channel c; consumer: [c][p] received */
+	uint64_t count[2][MAXT], hash[2][MAXT], next[2][MAXT];
+	uint64_t selects, cancelled;
+};
+
+enum { X_AGAIN = 1000 };
+
+/* The select future, driven by drive() like every other future. */
+struct xsel {
+	struct achan_select sel;
+	size_t idx;
+};
+
+static int
+xs_poll(void *f, const struct achan_waker *w)
+{
+	struct xsel *x = f;
+
+	return achan_select_poll(&x->sel, w, &x->idx);
+}
+
+static int
+xs_cancel(void *f)
+{
+	struct xsel *x = f;
+
+	return achan_select_cancel(&x->sel, &x->idx);
+}
+
+/* One select in w's mode: ACHAN_OK / ACHAN_CLOSED with *idx, X_AGAIN when no
+ * case completed (deadline, try, cancel), or -1 (reported). */
+static int
+x_select(struct xworker *w, struct achan_select_case *cs, size_t n, size_t *idx)
+{
+	uint64_t r = rnd(&w->rng);
+	unsigned flags = (r & 3) == 0 ? ACHAN_SELECT_BIASED : 0;
+	struct timespec dl;
+	struct xsel x;
+	int rc;
+
+	w->selects++;
+	*idx = n;
+	switch (w->mode) {
+	case M_BLOCK:
+		if (((r >> 2) & 15) != 0) {
+			rc = achan_select(cs, n, flags, idx);
+		} else {
+			dl = in_us(500);
+			rc = achan_select_until(cs, n, flags, &dl, idx);
+		}
+		break;
+	case M_TRY:
+		rc = achan_select_try(cs, n, flags, idx);
+		break;
+	default:
+		if (achan_select_init(&x.sel, cs, n, flags) != ACHAN_OK) {
+			bad(P_SELECT, "select init");
+			return -1;
+		}
+		x.idx = n;
+		rc = drive(&w->fl, &w->rng, &x, xs_poll, xs_cancel);
+		*idx = x.idx;
+		w->cancelled += rc == ACHAN_CANCELLED;
+		break;
+	}
+	if (rc == ACHAN_TIMEDOUT || rc == ACHAN_EMPTY || rc == ACHAN_CANCELLED)
+		return X_AGAIN;
+	if ((rc != ACHAN_OK && rc != ACHAN_CLOSED) || *idx >= n ||
+	    cs[*idx].kind == ACHAN_SELECT_NONE) {
+		if (rc >= 0)
+			bad(P_SELECT, "select answered %s, index %zu of %zu",
+			    achan_strerror(rc), *idx, n);
+		return -1;
+	}
+	return rc;
+}
+
+/* The cases over A and B in a random order (send: *cur; receive: outs);
+ * a channel that answered CLOSED is a NONE case.  cmap: their channels. */
+static void
+x_cases(struct xworker *w, struct achan_select_case *cs, int *cmap,
+		const int *open, const struct msg *cur, struct msg *outs)
+{
+	int first = (int)(rnd(&w->rng) & 1);
+
+	for (int k = 0; k < 2; k++) {
+		int c = first ^ k;
+
+		cmap[k] = c;
+		if (!open[c])
+			achan_select_case_none(&cs[k]);
+		else if (cur != NULL)
+			achan_select_case_chan_send(&cs[k], w->r->ch[c], cur);
+		else
+			achan_select_case_chan_recv(&cs[k], w->r->ch[c], &outs[k]);
+	}
+}
+
+/* A plain send in w's mode until the value is in: OK, or CLOSED. */
+static int
+x_send(struct xworker *w, struct achan_chan *ch, const struct msg *m)
+{
+	struct achan_chan_send_future f;
+	int rc;
+
+	for (;;) {
+		switch (w->mode) {
+		case M_BLOCK:
+			rc = achan_chan_send(ch, m);
+			break;
+		case M_TRY:
+			while ((rc = achan_chan_try_send(ch, m)) == ACHAN_FULL)
+				sched_yield();
+			break;
+		default:
+			achan_chan_send_future_init(&f, ch, m);
+			rc = drive(&w->fl, &w->rng, &f, s_poll, s_cancel);
+			break;
+		}
+		if (rc != ACHAN_CANCELLED)
+			return rc;
+	}
+}
+
+static int
+x_recv(struct xworker *w, struct achan_chan *ch, struct msg *m)
+{
+	struct achan_chan_recv_future f;
+	int rc;
+
+	for (;;) {
+		switch (w->mode) {
+		case M_BLOCK:
+			rc = achan_chan_recv(ch, m);
+			break;
+		case M_TRY:
+			while ((rc = achan_chan_try_recv(ch, m)) == ACHAN_EMPTY)
+				sched_yield();
+			break;
+		default:
+			achan_chan_recv_future_init(&f, ch, m);
+			rc = drive(&w->fl, &w->rng, &f, r_poll, r_cancel);
+			break;
+		}
+		if (rc != ACHAN_CANCELLED)
+			return rc;
+	}
+}
+
+/* Selects over {send A, send B} (or sends plain on channel id & 1) until
+ * stopped or both are closed; a select that did not complete retries the
+ * same value. */
+static void *
+x_producer(void *arg)
+{
+	struct xworker *w = arg;
+	struct xrun *r = w->r;
+	struct achan_select_case cs[2];
+	int open[2] = { 1, 1 }, cmap[2], c, rc;
+	uint64_t seq = 0;
+	struct msg m;
+	size_t idx;
+
+	m.stamp = (uint64_t)w->id << 48;
+	m.check = mix(m.stamp);
+	while (open[0] || open[1]) {
+		if ((seq & 63) == 0 &&
+		    atomic_load_explicit(&r->stop, memory_order_relaxed))
+			break;
+		if (w->sel) {
+			x_cases(w, cs, cmap, open, &m, NULL);
+			rc = x_select(w, cs, 2, &idx);
+			if (rc == X_AGAIN) {
+				if (w->mode == M_TRY)
+					sched_yield();
+				continue;
+			}
+			if (rc < 0)
+				break;
+			c = cmap[idx];
+			if (rc == ACHAN_CLOSED) {
+				open[c] = 0;
+				continue;
+			}
+		} else {
+			c = w->id & 1;
+			if (x_send(w, r->ch[c], &m) != ACHAN_OK)
+				break;
+		}
+		w->count[c][0]++;
+		w->hash[c][0] += mix(seq);
+		seq++;
+		m.stamp = (uint64_t)w->id << 48 | seq;
+		m.check = mix(m.stamp);
+	}
+	return NULL;
+}
+
+/* Selects over {recv A, recv B} (or receives plain on chan) until every
+ * channel it uses answered CLOSED. */
+static void *
+x_consumer(void *arg)
+{
+	struct xworker *w = arg;
+	struct xrun *r = w->r;
+	struct achan_select_case cs[2];
+	struct msg outs[2], m;
+	int open[2] = { 1, 1 }, cmap[2], c, rc;
+	unsigned pid;
+	uint64_t seq;
+	size_t idx;
+
+	if (!w->sel)
+		open[w->chan ^ 1] = 0;
+	while (open[0] || open[1]) {
+		if (w->sel) {
+			x_cases(w, cs, cmap, open, NULL, outs);
+			rc = x_select(w, cs, 2, &idx);
+			if (rc == X_AGAIN) {
+				if (w->mode == M_TRY)
+					sched_yield();
+				continue;
+			}
+			if (rc < 0)
+				break;
+			c = cmap[idx];
+			m = outs[idx];
+		} else {
+			c = w->chan;
+			rc = x_recv(w, r->ch[c], &m);
+		}
+		if (rc == ACHAN_CLOSED) {
+			open[c] = 0;
+			continue;
+		}
+		if (rc != ACHAN_OK) {
+			bad(P_SELECT, "recv: %s", achan_strerror(rc));
+			break;
+		}
+		pid = (unsigned)(m.stamp >> 48);
+		seq = m.stamp & 0xffffffffffffull;
+		if (m.check != mix(m.stamp) || pid >= (unsigned)r->np) {
+			bad(P_SELECT, "channel %c: corrupt value %016llx/%016llx",
+			    "AB"[c], (unsigned long long)m.stamp,
+			    (unsigned long long)m.check);
+			continue;
+		}
+		if (seq < w->next[c][pid])
+			bad(P_SELECT, "channel %c, producer %u: sequence %llu "
+			    "after %llu (duplicate or out of order)", "AB"[c], pid,
+			    (unsigned long long)seq,
+			    (unsigned long long)w->next[c][pid] - 1);
+		w->next[c][pid] = seq + 1;
+		w->count[c][pid]++;
+		w->hash[c][pid] += mix(seq);
+	}
+	return NULL;
+}
+
+static void
+x_run(const struct xconf *cf, double secs, int k)
+{
+	struct xrun *r = calloc(1, sizeof(*r));
+	struct xworker *pw = calloc(MAXT, sizeof(*pw));
+	struct xworker *cw = calloc(MAXT, sizeof(*cw));
+	size_t mincap = cf->cap[0] < cf->cap[1] ? cf->cap[0] : cf->cap[1];
+	uint64_t total = 0, selects = 0, canc = 0;
+	char modes[2 * MAXT + 2], caps[32];
+
+	if (r == NULL || pw == NULL || cw == NULL) {
+		fprintf(stderr, "achan-stress: out of memory\n");
+		exit(2);
+	}
+	r->np = cf->np;
+	for (int c = 0; c < 2; c++)
+		if (achan_chan_create(&r->ch[c], sizeof(struct msg), cf->cap[c],
+		    0) != ACHAN_OK)
+			exit(2);
+	for (int i = 0; i < cf->np; i++) {
+		pw[i].r = r;
+		pw[i].id = i;
+		pw[i].sel = (i + k) % 4 != 3;	/* most producers select */
+		pw[i].mode = pick_mode(i, k, 1, mincap);
+		pw[i].rng = mix((uint64_t)(k * 64 + i + 77));
+		flag_init(&pw[i].fl);
+	}
+	for (int j = 0; j < cf->nc; j++) {
+		cw[j].r = r;
+		cw[j].id = j;
+		cw[j].sel = j != 2;		/* the third receives plain */
+		cw[j].chan = (j + k) & 1;
+		cw[j].mode = pick_mode(j, k, 0, mincap);
+		cw[j].rng = mix((uint64_t)(k * 64 + j + 111));
+		flag_init(&cw[j].fl);
+	}
+	for (int i = 0; i < cf->np; i++)
+		pthread_create(&pw[i].t, NULL, x_producer, &pw[i]);
+	for (int j = 0; j < cf->nc; j++)
+		pthread_create(&cw[j].t, NULL, x_consumer, &cw[j]);
+	if (cf->close_race) {
+		sleep_us((long)(secs * 0.5e6));
+		achan_chan_close(r->ch[0]);	/* send selects go on with B */
+		sleep_us((long)(secs * 0.5e6));
+	} else {
+		sleep_us((long)(secs * 1e6));
+	}
+	atomic_store(&r->stop, 1);
+	for (int i = 0; i < cf->np; i++)
+		pthread_join(pw[i].t, NULL);
+	achan_chan_close(r->ch[0]);
+	achan_chan_close(r->ch[1]);
+	for (int j = 0; j < cf->nc; j++)
+		pthread_join(cw[j].t, NULL);
+
+	for (int i = 0; i < cf->np; i++) {
+		for (int c = 0; c < 2; c++) {
+			uint64_t got = 0, h = 0;
+
+			for (int j = 0; j < cf->nc; j++) {
+				got += cw[j].count[c][i];
+				h += cw[j].hash[c][i];
+			}
+			if (got != pw[i].count[c][0] || h != pw[i].hash[c][0])
+				bad(P_SELECT, "%dx%d caps %zu/%zu: producer %d sent "
+				    "%llu on %c, received %llu%s", cf->np, cf->nc,
+				    cf->cap[0], cf->cap[1], i,
+				    (unsigned long long)pw[i].count[c][0], "AB"[c],
+				    (unsigned long long)got, got == pw[i].count[c][0] ?
+				    " (same count, other values)" : "");
+			total += pw[i].count[c][0];
+		}
+		selects += pw[i].selects;
+		canc += pw[i].cancelled;
+	}
+	for (int j = 0; j < cf->nc; j++) {
+		selects += cw[j].selects;
+		canc += cw[j].cancelled;
+	}
+	for (int c = 0; c < 2; c++)
+		if (achan_chan_destroy(r->ch[c]) != ACHAN_OK)
+			bad(P_SELECT, "destroy (a select left registered?)");
+	atomic_fetch_add(&moved[P_SELECT], total);
+	atomic_fetch_add(&extra[P_SELECT], selects);
+	for (int i = 0; i < cf->np; i++)
+		modes[i] = (pw[i].sel ? "BTA" : "bta")[pw[i].mode];
+	modes[cf->np] = '/';
+	for (int j = 0; j < cf->nc; j++)
+		modes[cf->np + 1 + j] = (cw[j].sel ? "BTA" : "bta")[cw[j].mode];
+	modes[cf->np + 1 + cf->nc] = '\0';
+	snprintf(caps, sizeof(caps), "%zu/%zu", cf->cap[0], cf->cap[1]);
+	printf("  %-8s %dx%d cap %-6s %-6s %-18s %12llu msgs %11.0f/s "
+	    "(%llu selects, %llu futures cancelled)\n", "select", cf->np,
+	    cf->nc, caps, cf->close_race ? "close" : "", modes,
+	    (unsigned long long)total, (double)total / secs,
+	    (unsigned long long)selects, (unsigned long long)canc);
+	fflush(stdout);
+	free(r);
+	free(pw);
+	free(cw);
+}
+
 /* ===== main ============================================================== */
 
 static void
@@ -1052,6 +1450,10 @@ static const struct cconf unbuf_confs[] = {
 };
 static const struct cconf handle_confs[] = {
 	{ 2, 2, 16, 0 }, { 3, 3, 4, 1 }, { 4, 4, 0, 0 }, { 2, 2, 1, 1 },
+};
+static const struct xconf select_confs[] = {
+	{ 2, 2, { 1, 1 }, 0 }, { 4, 4, { 8, 8 }, 0 }, { 4, 3, { 0, 0 }, 0 },
+	{ 3, 3, { 0, 16 }, 1 }, { 4, 4, { 1, 64 }, 1 }, { 2, 4, { 0, 0 }, 1 },
 };
 
 #define NCONF(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -1103,6 +1505,10 @@ main(int argc, char **argv)
 		b_run(share, k);
 	cur_part = P_STATE;
 	s_run(total * part_share[P_STATE] / 100, k++);
+	cur_part = P_SELECT;
+	share = total * part_share[P_SELECT] / 100 / NCONF(select_confs);
+	for (int i = 0; i < NCONF(select_confs); i++, k++)
+		x_run(&select_confs[i], share, k);
 
 	printf("\nachan-stress summary (%.1f s)\n", now_s() - t0);
 	printf("  %-8s %16s %-9s %12s\n", "part", "moved", "", "violations");
@@ -1116,6 +1522,9 @@ main(int argc, char **argv)
 			    (unsigned long long)atomic_load(&extra[p]));
 		if (p == P_STATE)
 			printf("   (%llu reads)",
+			    (unsigned long long)atomic_load(&extra[p]));
+		if (p == P_SELECT)
+			printf("   (%llu selects)",
 			    (unsigned long long)atomic_load(&extra[p]));
 		printf("\n");
 		all += m;
