@@ -231,6 +231,22 @@ sleep_until(const struct timespec *deadline)
 }
 
 static int
+sel_has_unbuffered(const struct achan_select *sel)
+{
+	const struct achan_select_case *c;
+	uint32_t i;
+
+	for (i = 0; i < sel->_n; i++) {
+		c = &sel->_cases[i];
+		if ((c->kind == ACHAN_SELECT_CHAN_SEND ||
+		    c->kind == ACHAN_SELECT_CHAN_RECV) &&
+		    ((const struct achan_chan *)c->obj)->ring.cap == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
 sel_block(struct achan_select_case *cases, size_t n, unsigned flags,
 		const struct timespec *deadline, size_t *index)
 {
@@ -248,15 +264,18 @@ sel_block(struct achan_select_case *cases, size_t n, unsigned flags,
 	if (r != ACHAN_OK)
 		return r;
 	/* Retry a few times before registering, as the kinds' blocking
-	 * calls do (achan__snooze); local objects: nobody else can make a
-	 * case ready. */
+	 * calls do (achan__snooze) - unless a case is on an unbuffered
+	 * channel: its try can only meet a registered partner, and two
+	 * parties snoozing would wait for each other (chan_send_wait).
+	 * Local objects: nobody else can make a case ready. */
 	do {
 		r = sel_try_all(&sel, sel_start(&sel), &won);
 		if (r != ACHAN_EMPTY) {
 			*index = won;
 			return r;
 		}
-	} while (!sel._local && enabled > 0 && achan__snooze(&b));
+	} while (!sel._local && enabled > 0 && !sel_has_unbuffered(&sel) &&
+	    achan__snooze(&b));
 	if (sel._local)
 		return ACHAN_EDEADLK;
 	if (enabled == 0)
