@@ -76,6 +76,25 @@ wakelist_append.pml OK pass live
 wakelist_append.pml NN=4 pass
 wakelist_append.pml APPEND_UNLOCKED fail
 wakelist_append.pml W1_FIRST fail
+select_claim.pml OK pass
+select_claim.pml NO_REPOLL pass live
+select_claim.pml SENDCASE pass
+select_claim.pml TWO_A pass
+select_claim.pml TWO_SEL pass
+select_claim.pml TWO_SEL fail live
+select_claim.pml TWO_SEL+SEL_ORDER pass
+select_claim.pml TWO_SEL+SEL_ORDER pass live
+select_claim.pml TRY_LOOP fail live
+select_claim.pml TRY_QUIET pass
+select_claim.pml TRY_LOOP+TRY_QUIET pass live
+select_claim.pml CLAIM_LOAD_STORE fail
+select_claim.pml NO_HANDON fail
+select_claim.pml NO_MISSED fail
+select_claim.pml RELEASE_STORE fail
+select_claim.pml BLIND_OR fail
+select_claim.pml OWN_FINAL_WINS fail
+select_claim.pml NO_SETTLE fail
+select_claim.pml SETTLE_FIRST fail
 '
 n=$(printf '%s\n' "$table" | grep -c .)
 
