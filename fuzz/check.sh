@@ -5,9 +5,11 @@
 # Runs each libFuzzer target (built by fuzz/build.sh into fuzz/ of the build
 # directory) from its committed corpus, $srcdir/fuzz/corpus/TARGET, for
 # ACHAN_FUZZ_SECONDS (default 20), and on until it has applied its share of
-# ACHAN_FUZZ_OPS operations (default 10500000 in all: chan 45%, oneshot 25%,
-# state 30%) to the library and the reference model, in runs sized from the
-# rate so far (new inputs carry over from run to run).  Each
+# ACHAN_FUZZ_OPS operations (default 10500000 for chan 45%, oneshot 25%,
+# state 30%; the select target, whose operations each involve four objects
+# and up to 16 candidate model states, has its own ACHAN_FUZZ_SELECT_OPS,
+# default 600000) to the library and the reference model, in runs sized
+# from the rate so far (new inputs carry over from run to run).  Each
 # target reports its operation count at exit ("achan-fuzz: T: N ops in M
 # inputs").  A target that has not reached its share after
 # ACHAN_FUZZ_MAX_SECONDS (default 300) fails, and so does any divergence,
@@ -21,9 +23,10 @@ set -u
 
 srcdir=${srcdir:-.}
 total_ops=${ACHAN_FUZZ_OPS:-10500000}
+select_ops=${ACHAN_FUZZ_SELECT_OPS:-600000}
 min_seconds=${ACHAN_FUZZ_SECONDS:-20}
 max_seconds=${ACHAN_FUZZ_MAX_SECONDS:-300}
-targets=${ACHAN_FUZZ_TARGETS:-chan oneshot state}
+targets=${ACHAN_FUZZ_TARGETS:-chan oneshot state select}
 
 # ACHAN_SKIP_FUZZ=1 (.ci/run sets it for `make distcheck`, whose tarball
 # build would run the same campaign a second time) skips it.
@@ -49,15 +52,17 @@ share() {
 	chan) echo $((total_ops * 45 / 100)) ;;
 	oneshot) echo $((total_ops * 25 / 100)) ;;
 	state) echo $((total_ops - total_ops * 45 / 100 - total_ops * 25 / 100)) ;;
+	select) echo "$select_ops" ;;
 	esac
 }
 
 # libFuzzer's per-input leak check counts mallocs and frees; the state
 # target's superseded states are freed on liburcu's thread (fuzz_state.c),
-# so it relies on LeakSanitizer's check at exit instead.
+# so it relies on LeakSanitizer's check at exit instead; so does the select
+# target, which has a state channel too.
 flags_for() {
 	case $1 in
-	state) echo "-detect_leaks=0" ;;
+	state|select) echo "-detect_leaks=0" ;;
 	*) echo "" ;;
 	esac
 }

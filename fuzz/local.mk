@@ -18,13 +18,14 @@
 # The compiler: FUZZ_CLANG=... on the make command line, else $CLANG from the
 # environment, else clang-14, else clang (fuzz/build.sh).
 
-fuzz_targets = chan oneshot state
+fuzz_targets = chan oneshot state select
 
 fuzz_sources = \
 	fuzz/harness.c fuzz/harness.h fuzz/ref.c fuzz/ref.h \
 	fuzz/ref_chan.c fuzz/ref_chan.h fuzz/fuzz_chan.c \
 	fuzz/ref_once.c fuzz/ref_once.h fuzz/fuzz_oneshot.c \
-	fuzz/ref_state.c fuzz/ref_state.h fuzz/fuzz_state.c
+	fuzz/ref_state.c fuzz/ref_state.h fuzz/fuzz_state.c \
+	fuzz/fuzz_select.c
 
 EXTRA_DIST += $(fuzz_sources) fuzz/build.sh fuzz/check.sh fuzz/mutants.py \
 	fuzz/README fuzz/corpus fuzz/crashes
@@ -51,12 +52,13 @@ fuzz/check-fuzz: $(srcdir)/fuzz/check.sh fuzz-build
 	$(AM_V_GEN)cp $(srcdir)/fuzz/check.sh $@ && chmod +x $@
 
 # Long campaigns, one target after the other, one libFuzzer worker each.
-# The state target relies on LeakSanitizer's check at exit (fuzz_state.c).
+# The state and select targets rely on LeakSanitizer's check at exit
+# (fuzz_state.c).
 fuzz: fuzz-build
 	@if test -f fuzz/no-libfuzzer; then \
 		echo "fuzz: no libFuzzer: `cat fuzz/no-libfuzzer`"; exit 1; fi; \
 	for t in $(fuzz_targets); do \
-		leaks=; test $$t != state || leaks=-detect_leaks=0; \
+		leaks=; case $$t in state|select) leaks=-detect_leaks=0;; esac; \
 		$(MKDIR_P) fuzz/campaign-$$t || exit 1; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 		./fuzz/fuzz_$$t $$leaks -max_total_time=$(FUZZ_SECONDS) \

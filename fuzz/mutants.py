@@ -126,6 +126,62 @@ MUTANTS = [
      "lib/state_impl.h",
      "\tif (st->local_readers == 0) {\n\t\tfree(old);\n",
      "\tif (1) {\n\t\tfree(old);\n"),
+    ("select-no-claim",
+     "a completing operation never checks a select's claim: two cases of "
+     "one select can complete",
+     "lib/select_claim.h",
+     "\tif (achan__likely(c == NULL))\n\t\treturn ACHAN__CLAIM_WON;\n",
+     "\tif (achan__likely(c == NULL) || 1)\n\t\treturn ACHAN__CLAIM_WON;\n"),
+    ("select-meets-itself",
+     "a select's own poll may complete its other cases (a send case meets "
+     "its own receive case)",
+     "lib/select_claim.h",
+     "\t\t\tif (self)\n\t\t\t\treturn ACHAN__CLAIM_WON;\n",
+     "\t\t\tif (self || achan__select_polled_here(sel))\n"
+     "\t\t\t\treturn ACHAN__CLAIM_WON;\n"),
+    ("select-lost-keeps-room",
+     "a served send that meets a lost select case keeps the room from the "
+     "senders behind it",
+     "lib/chan_impl.h",
+     "\t\t\t\tachan__waitq_lose(&ch->sendq, w);\n\t\t\t\tcontinue;\n",
+     "\t\t\t\tachan__waitq_lose(&ch->sendq, w);\n\t\t\t\treturn;\n"),
+    ("select-lost-stops-meet",
+     "an unbuffered meet that drops a lost select case looks no further",
+     "lib/chan_impl.h",
+     "\t\tcase ACHAN__CLAIM_LOST:\n\t\t\tachan__waitq_lose(q, w);\n"
+     "\t\t\tbreak;\n",
+     "\t\tcase ACHAN__CLAIM_LOST:\n\t\t\tachan__waitq_lose(q, w);\n"
+     "\t\t\treturn NULL;\n"),
+    ("select-biased-ignored",
+     "ACHAN_SELECT_BIASED is ignored: the first case looked at is random",
+     "lib/select_impl.h",
+     "\treturn (sel->_flags & ACHAN_SELECT_BIASED) || sel->_n < 2 ? 0 :\n",
+     "\treturn sel->_n < 2 ? 0 :\n"),
+    ("select-full-is-ready",
+     "a send case whose try_send answers FULL counts as ready",
+     "lib/select_impl.h",
+     "\t\tif (r != ACHAN_EMPTY && r != ACHAN_FULL) {\n",
+     "\t\tif (r != ACHAN_EMPTY) {\n"),
+    ("select-keeps-losers",
+     "a select that completed leaves its other cases registered",
+     "lib/select_impl.h",
+     "\t\tif (j != won && case_registered(&sel->_cases[j]))\n",
+     "\t\tif (0 && j != won && case_registered(&sel->_cases[j]))\n"),
+    ("select-wakes-per-case",
+     "a select's waker is called for every case woken, not once per PENDING",
+     "lib/select_impl.h",
+     "\tif (first)\n\t\twaker.wake(waker.arg);\n",
+     "\t(void)first;\n\twaker.wake(waker.arg);\n"),
+    ("select-repoll-keeps-old-waker",
+     "a re-poll of a select keeps the waker of its first poll",
+     "lib/select_impl.h",
+     "\tsel->_waker = *waker;\n",
+     "\tif (sel->_waker.wake == NULL)\n\t\tsel->_waker = *waker;\n"),
+    ("select-state-after-ignored",
+     "a select's state case takes any state, not one newer than `after`",
+     "lib/select_impl.h",
+     "\t\treturn achan_state_try_recv(c->obj, c->after, c->out, c->id);\n",
+     "\t\treturn achan_state_try_recv(c->obj, 0, c->out, c->id);\n"),
 ]
 
 
@@ -149,7 +205,8 @@ def run(name, what, path, old, new, targets, top, env):
         build = os.path.join(work, "build")
         os.makedirs(build)
         b = subprocess.run(["sh", os.path.join(work, "fuzz/build.sh"), work,
-                            "chan", "oneshot", "state"], cwd=build, env=env,
+                            "chan", "oneshot", "state", "select"], cwd=build,
+                           env=env,
                            capture_output=True, text=True)
         if b.returncode != 0 or not os.path.exists(
                 os.path.join(build, "fuzz/fuzz_chan")):
@@ -201,8 +258,12 @@ def main():
         # the targets that use the mutated file (all, for shared code)
         targets = {"lib/chan_impl.h": "chan", "lib/chan.c": "chan",
                    "lib/oneshot_impl.h": "oneshot",
-                   "lib/state_impl.h": "state"}.get(path,
-                                                     "chan oneshot state")
+                   "lib/state_impl.h": "state",
+                   "lib/select_impl.h": "select",
+                   "lib/select_claim.h": "select",
+                   "lib/select.c": "select"}.get(path, "chan oneshot state")
+        if name.startswith("select-"):
+            targets = "select"
         verdict, why = run(name, what, path, old, new, targets, top, env)
         print("%-32s %s" % (name, verdict))
         print("%-32s   (%s)" % ("", what))

@@ -24,9 +24,20 @@
  *             woken to learn so, out of the queue
  *   CLOSED    registered, woken by close, out of the queue
  *   FINISHED  poll answered OK / CLOSED, or it was cancelled: `result`
+ *   LOST      a select case whose select completed through another case
+ *             (or was cancelled) while it waited: a completing operation
+ *             dropped it from its queue without a wake; it stays registered
+ *             until its select cancels it (select.h, SEMANTICS.md "Select")
  *
  * `wakes` counts the wake calls the contract owes it: one each time it
  * leaves QUEUED for NOTIFIED, DONE or CLOSED.
+ *
+ * A select case (fuzz_select.c) is a future of its object's model too, in
+ * a slot of its own (`sel` != 0): its wakes go to its select (ref_case_woken)
+ * instead of the wake log, and an operation that would complete it on its
+ * behalf - a served send, a meet on an unbuffered channel - asks its select
+ * first (ref_claim): "anything that would complete a case on the select's
+ * behalf must first win the select's one claim word".
  */
 enum ref_fst {
 	RF_FREE = 0,
@@ -34,7 +45,8 @@ enum ref_fst {
 	RF_NOTIFIED,
 	RF_DONE,
 	RF_CLOSED,
-	RF_FINISHED
+	RF_FINISHED,
+	RF_LOST
 };
 
 struct ref_fut {
@@ -44,13 +56,39 @@ struct ref_fut {
 	uint64_t value;	/* send: the value; receive: the value it got */
 	uint64_t after;	/* state receive: the id it asked to be newer than */
 	unsigned wakes;
+	unsigned sel;	/* 0: a plain future; s + 1: case sel_case of select s */
+	unsigned sel_case;
 };
+
+/* Future slots of each side of each model kept for select cases, after the
+ * plain futures' slots (fuzz_select.c; the other targets leave them FREE). */
+#define REF_SEL_CASES 12
 
 static inline int
 ref_registered(const struct ref_fut *f)
 {
 	return f->st == RF_QUEUED || f->st == RF_NOTIFIED ||
-	    f->st == RF_DONE || f->st == RF_CLOSED;
+	    f->st == RF_DONE || f->st == RF_CLOSED || f->st == RF_LOST;
+}
+
+/*
+ * Select cases (fuzz_select.c sets these).  ref_case_woken: case f left its
+ * queue with a wake.  ref_case_claim: may an operation complete case f now?
+ * REF_CLAIM_WON (its select was open: the case is the one that completes -
+ * with commit, the select is now decided), REF_CLAIM_LOST (its select
+ * completed or was cancelled: drop the case and pass on) or REF_CLAIM_SKIP
+ * (its select is being polled by its owner: leave it queued, pass on).
+ * Without commit nothing changes (a look: would it meet anybody?).
+ */
+enum { REF_CLAIM_WON, REF_CLAIM_LOST, REF_CLAIM_SKIP };
+
+extern void (*ref_case_woken)(struct ref_fut *f);
+extern int (*ref_case_claim)(struct ref_fut *f, int commit);
+
+static inline int
+ref_claim(struct ref_fut *f, int commit)
+{
+	return f->sel == 0 ? REF_CLAIM_WON : ref_case_claim(f, commit);
 }
 
 /*
@@ -72,6 +110,10 @@ ref_wake(struct ref_fut *f, int outcome)
 {
 	f->st = outcome;
 	f->wakes++;
+	if (f->sel != 0) {
+		ref_case_woken(f);
+		return;
+	}
 	if (ref_woken.n < REF_WAKELOG_MAX)
 		ref_woken.code[ref_woken.n++] = f->code;
 }
@@ -85,7 +127,7 @@ ref_finish(struct ref_fut *f, int result)
 }
 
 /* A FIFO of future slots, oldest first. */
-#define REF_QMAX 16
+#define REF_QMAX 32
 
 struct ref_queue {
 	unsigned n;
@@ -105,6 +147,18 @@ ref_q_pop(struct ref_queue *q)
 	unsigned s = q->slot[0], i;
 
 	for (i = 1; i < q->n; i++)
+		q->slot[i - 1] = q->slot[i];
+	q->n--;
+	return s;
+}
+
+/* Take out the waiter at place k (0: the oldest). */
+static inline unsigned
+ref_q_take(struct ref_queue *q, unsigned k)
+{
+	unsigned s = q->slot[k], i;
+
+	for (i = k + 1; i < q->n; i++)
 		q->slot[i - 1] = q->slot[i];
 	q->n--;
 	return s;

@@ -37,9 +37,9 @@ registered(const struct ref_chan *m)
 {
 	unsigned i, n = 0;
 
-	for (i = 0; i < REF_CHAN_FUTS; i++)
+	for (i = 0; i < REF_CHAN_FUTS + REF_SEL_CASES; i++)
 		n += ref_registered(&m->send[i]);
-	for (i = 0; i < REF_CHAN_FUTS + REF_CHAN_STREAMS; i++)
+	for (i = 0; i < REF_CHAN_FUTS + REF_CHAN_STREAMS + REF_SEL_CASES; i++)
 		n += ref_registered(&m->recv[i]);
 	return n;
 }
@@ -71,51 +71,125 @@ store(struct ref_chan *m, uint64_t v)
 		ref_wake(&m->recv[ref_q_pop(&m->recvq)], RF_NOTIFIED);
 }
 
-/* "a slot freed by a receive goes to the oldest waiting sender - its value
+/*
+ * "a slot freed by a receive goes to the oldest waiting sender - its value
  * moves into the buffer and its future completes (it is woken only to learn
- * so)" */
-static void
-serve_senders(struct ref_chan *m)
+ * so)".  A select case among them is completed only if its select's claim
+ * is won (ref.h); a lost one is dropped and the room goes on; one whose
+ * select is being polled keeps its place and the room goes to the next
+ * (select.h: "a select that has completed elsewhere passes it on").
+ * `self` (or -1): the sender serving, whose own value goes in without a
+ * wake; 1 if it did.
+ */
+static int
+serve_senders(struct ref_chan *m, int self)
 {
-	while (m->sendq.n > 0 && m->len < m->cap) {
-		unsigned s = ref_q_pop(&m->sendq);
+	unsigned k = 0, s;
+	int done = 0;
 
-		ref_wake(&m->send[s], RF_DONE);
-		store(m, m->send[s].value);
+	while (k < m->sendq.n && m->len < m->cap) {
+		s = m->sendq.slot[k];
+		if ((int)s == self) {
+			(void)ref_q_take(&m->sendq, k);
+			store(m, m->send[s].value);
+			done = 1;
+			continue;
+		}
+		switch (ref_claim(&m->send[s], 1)) {
+		case REF_CLAIM_WON:
+			(void)ref_q_take(&m->sendq, k);
+			ref_wake(&m->send[s], RF_DONE);
+			store(m, m->send[s].value);
+			break;
+		case REF_CLAIM_LOST:
+			(void)ref_q_take(&m->sendq, k);
+			m->send[s].st = RF_LOST;
+			break;
+		default:
+			k++;
+			break;
+		}
 	}
+	return done;
 }
 
-static uint64_t
-take(struct ref_chan *m)
+/* Bounded: take the oldest value into *v (0 if there is none).  Room owed
+ * to senders still waiting goes to them first ("their values count as
+ * buffered"). */
+static int
+take(struct ref_chan *m, uint64_t *v)
 {
-	uint64_t v = m->buf[0];
-
+	if (m->len == 0 && m->sendq.n > 0)
+		(void)serve_senders(m, -1);
+	if (m->len == 0)
+		return 0;
+	*v = m->buf[0];
 	memmove(m->buf, m->buf + 1, (m->len - 1) * sizeof(m->buf[0]));
 	m->len--;
-	serve_senders(m);
-	return v;
+	(void)serve_senders(m, -1);
+	return 1;
+}
+
+/*
+ * Unbuffered: the oldest waiter of q that may be met (a plain future, or a
+ * select case whose claim is won), taken out of q; select cases that lost
+ * are dropped on the way, those of a select being polled stay.  -1 if
+ * there is none.  Without commit it only looks.
+ */
+static int
+partner(struct ref_queue *q, struct ref_fut *side, int commit)
+{
+	unsigned k = 0, s;
+
+	while (k < q->n) {
+		s = q->slot[k];
+		switch (ref_claim(&side[s], commit)) {
+		case REF_CLAIM_WON:
+			if (commit)
+				(void)ref_q_take(q, k);
+			return (int)s;
+		case REF_CLAIM_LOST:
+			if (!commit) {
+				k++;
+				break;
+			}
+			(void)ref_q_take(q, k);
+			side[s].st = RF_LOST;
+			break;
+		default:
+			k++;
+			break;
+		}
+	}
+	return -1;
 }
 
 /* Unbuffered: "a waiting receiver completes when a sender copies a value into
- * the receiver's future" */
-static void
+ * the receiver's future"; 0 if nobody may be met. */
+static int
 hand_to_receiver(struct ref_chan *m, uint64_t v)
 {
-	unsigned r = ref_q_pop(&m->recvq);
+	int r = partner(&m->recvq, m->recv, 1);
 
+	if (r < 0)
+		return 0;
 	m->recv[r].value = v;
 	ref_wake(&m->recv[r], RF_DONE);
+	return 1;
 }
 
 /* Unbuffered: "A waiting sender completes when a receiver copies the value out
- * of the sender's future" */
-static uint64_t
-take_from_sender(struct ref_chan *m)
+ * of the sender's future"; 0 if nobody may be met. */
+static int
+take_from_sender(struct ref_chan *m, uint64_t *v)
 {
-	unsigned s = ref_q_pop(&m->sendq);
+	int s = partner(&m->sendq, m->send, 1);
 
+	if (s < 0)
+		return 0;
 	ref_wake(&m->send[s], RF_DONE);
-	return m->send[s].value;
+	*v = m->send[s].value;
+	return 1;
 }
 
 /* --- non-waiting operations ---------------------------------------------------- */
@@ -128,11 +202,11 @@ ref_chan_try_send(struct ref_chan *m, uint64_t v)
 	if (m->cap == 0) {
 		/* "try_send succeeds if a receiver is waiting at that moment
 		 * ... else ACHAN_FULL" */
-		if (m->recvq.n == 0)
-			return ACHAN_FULL;
-		hand_to_receiver(m, v);
-		return ACHAN_OK;
+		return hand_to_receiver(m, v) ? ACHAN_OK : ACHAN_FULL;
 	}
+	/* room owed to waiting senders is theirs first */
+	if (m->sendq.n > 0 && m->len < m->cap)
+		(void)serve_senders(m, -1);
 	/* "try_send answers ACHAN_FULL while older senders wait" */
 	if (m->sendq.n > 0 || m->len == m->cap)
 		return ACHAN_FULL;
@@ -147,10 +221,8 @@ ref_chan_try_recv(struct ref_chan *m, uint64_t *v)
 
 	/* "receive order: a buffered value, else a waiting sender's value,
 	 * else ACHAN_CLOSED if closed" */
-	if (m->len > 0)
-		*v = take(m);
-	else if (m->cap == 0 && m->sendq.n > 0)
-		*v = take_from_sender(m);
+	if (m->cap > 0 ? take(m, v) : take_from_sender(m, v))
+		;
 	else
 		r = m->closed ? ACHAN_CLOSED : ACHAN_EMPTY;
 	check_free(m);
@@ -163,14 +235,17 @@ ref_chan_send_ready(const struct ref_chan *m)
 	if (m->closed)
 		return 1;
 	if (m->cap == 0)
-		return m->recvq.n > 0;
+		return partner((struct ref_queue *)&m->recvq,
+		    (struct ref_fut *)m->recv, 0) >= 0;
 	return m->sendq.n == 0 && m->len < m->cap;
 }
 
 int
 ref_chan_recv_ready(const struct ref_chan *m)
 {
-	return m->len > 0 || (m->cap == 0 && m->sendq.n > 0) || m->closed;
+	return m->len > 0 || m->closed || (m->cap == 0 &&
+	    partner((struct ref_queue *)&m->sendq, (struct ref_fut *)m->send,
+	    0) >= 0);
 }
 
 /* --- futures -------------------------------------------------------------------- */
@@ -183,16 +258,17 @@ send_attempt(struct ref_chan *m, unsigned i)
 
 	if (m->closed)
 		return ref_finish(f, ACHAN_CLOSED);
-	if (m->cap == 0 && m->recvq.n > 0) {
-		hand_to_receiver(m, f->value);
+	if (m->cap == 0 && hand_to_receiver(m, f->value))
 		return ref_finish(f, ACHAN_OK);
-	}
 	if (m->cap > 0 && m->sendq.n == 0 && m->len < m->cap) {
 		store(m, f->value);
 		return ref_finish(f, ACHAN_OK);
 	}
 	f->st = RF_QUEUED;
 	ref_q_push(&m->sendq, i);
+	/* registered at the back, it serves the queue, itself included */
+	if (m->cap > 0 && serve_senders(m, (int)i))
+		return ref_finish(f, ACHAN_OK);
 	return ACHAN_PENDING;
 }
 
@@ -217,13 +293,10 @@ ref_chan_send_poll(struct ref_chan *m, unsigned i, uint64_t v)
 		 * operation; if it still cannot complete, the future keeps
 		 * its place in the queue" - and senders are not overtaken:
 		 * only the oldest may take room. */
-		if (m->cap > 0 && m->sendq.slot[0] == i && m->len < m->cap) {
-			ref_q_remove(&m->sendq, i);
-			store(m, f->value);
+		if (m->cap > 0 && serve_senders(m, (int)i)) {
 			r = ref_finish(f, ACHAN_OK);
-		} else if (m->cap == 0 && m->recvq.n > 0) {
+		} else if (m->cap == 0 && hand_to_receiver(m, f->value)) {
 			ref_q_remove(&m->sendq, i);
-			hand_to_receiver(m, f->value);
 			r = ref_finish(f, ACHAN_OK);
 		} else {
 			r = ACHAN_PENDING;
@@ -249,14 +322,8 @@ recv_attempt(struct ref_chan *m, unsigned i)
 {
 	struct ref_fut *f = &m->recv[i];
 
-	if (m->len > 0) {
-		f->value = take(m);
+	if (m->cap > 0 ? take(m, &f->value) : take_from_sender(m, &f->value))
 		return ref_finish(f, ACHAN_OK);
-	}
-	if (m->cap == 0 && m->sendq.n > 0) {
-		f->value = take_from_sender(m);
-		return ref_finish(f, ACHAN_OK);
-	}
 	if (m->closed)
 		return ref_finish(f, ACHAN_CLOSED);
 	/* "a woken receiver may find the value already taken by a newcomer;
@@ -282,9 +349,14 @@ ref_chan_recv_poll(struct ref_chan *m, unsigned i, uint64_t *v)
 		break;
 	case RF_QUEUED:
 		/* re-attempt; if it cannot complete, keep the place */
-		if (m->len > 0 || (m->cap == 0 && m->sendq.n > 0)) {
+		if (m->cap > 0 && m->len == 0 && m->sendq.n > 0)
+			(void)serve_senders(m, -1);	/* room owed */
+		if (m->cap > 0 && m->len > 0) {
 			ref_q_remove(&m->recvq, i);
 			r = recv_attempt(m, i);
+		} else if (m->cap == 0 && take_from_sender(m, &f->value)) {
+			ref_q_remove(&m->recvq, i);
+			r = ref_finish(f, ACHAN_OK);
 		} else {
 			r = ACHAN_PENDING;
 		}
@@ -335,7 +407,7 @@ cancel(struct ref_chan *m, struct ref_fut *f, unsigned i, struct ref_queue *q,
 			ref_wake(&side[ref_q_pop(q)], RF_NOTIFIED);
 		r = ref_finish(f, ACHAN_CANCELLED);
 		break;
-	default:	/* RF_CLOSED */
+	default:	/* RF_CLOSED, RF_LOST: no wakeup to hand on */
 		r = ref_finish(f, ACHAN_CANCELLED);
 		break;
 	}
@@ -439,6 +511,9 @@ ref_chan_close(struct ref_chan *m)
 	 * sides"; "pending sends fail" */
 	int newly = !m->closed;
 
+	/* room freed before the close still goes to the waiting senders */
+	if (m->cap > 0 && m->sendq.n > 0 && m->len < m->cap)
+		(void)serve_senders(m, -1);
 	m->closed = 1;
 	while (m->sendq.n > 0)
 		ref_wake(&m->send[ref_q_pop(&m->sendq)], RF_CLOSED);

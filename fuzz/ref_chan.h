@@ -15,6 +15,10 @@
 #define REF_CHAN_STREAMS 2	/* receive streams */
 #define REF_CHAN_MAXCAP 4
 #define REF_CHAN_HANDLES 4	/* handle variables per role */
+/* select cases (ref.h): send slots from REF_CHAN_SEND_CASE0, receive slots
+ * from REF_CHAN_RECV_CASE0, REF_SEL_CASES each */
+#define REF_CHAN_SEND_CASE0 REF_CHAN_FUTS
+#define REF_CHAN_RECV_CASE0 (REF_CHAN_FUTS + REF_CHAN_STREAMS)
 
 struct ref_chan {
 	unsigned cap;
@@ -22,9 +26,10 @@ struct ref_chan {
 	uint64_t buf[REF_CHAN_MAXCAP];	/* buf[0] is the oldest */
 	unsigned len;
 	struct ref_queue sendq, recvq;
-	struct ref_fut send[REF_CHAN_FUTS];
-	/* receive futures; the last REF_CHAN_STREAMS belong to the streams */
-	struct ref_fut recv[REF_CHAN_FUTS + REF_CHAN_STREAMS];
+	struct ref_fut send[REF_CHAN_FUTS + REF_SEL_CASES];
+	/* receive futures; then REF_CHAN_STREAMS for the streams, then the
+	 * select cases */
+	struct ref_fut recv[REF_CHAN_FUTS + REF_CHAN_STREAMS + REF_SEL_CASES];
 	int stream[REF_CHAN_STREAMS];	/* RS_* */
 	struct ref_dtor dtor;
 	/* made as a pair: live handle variables per role */

@@ -35,7 +35,7 @@ ref_once_busy(const struct ref_once *m)
 {
 	unsigned i;
 
-	for (i = 0; i < REF_ONCE_FUTS; i++)
+	for (i = 0; i < REF_ONCE_FUTS + REF_SEL_CASES; i++)
 		if (ref_registered(&m->fut[i]))
 			return 1;
 	return 0;

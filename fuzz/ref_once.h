@@ -21,7 +21,7 @@ struct ref_once {
 	int closed;		/* close was called */
 	uint64_t value;
 	struct ref_queue q;
-	struct ref_fut fut[REF_ONCE_FUTS];
+	struct ref_fut fut[REF_ONCE_FUTS + REF_SEL_CASES];
 	struct ref_dtor dtor;
 	/* made as a pair: the sender handle, live receiver handle variables */
 	int paired;

@@ -36,7 +36,7 @@ ref_state_busy(const struct ref_state *m)
 {
 	unsigned i;
 
-	for (i = 0; i < REF_STATE_FUTS; i++)
+	for (i = 0; i < REF_STATE_FUTS + REF_SEL_CASES; i++)
 		if (ref_registered(&m->fut[i]))
 			return 1;
 	return 0;

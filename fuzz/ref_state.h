@@ -20,7 +20,7 @@ struct ref_state {
 	uint64_t value;
 	int closed;
 	struct ref_queue q;
-	struct ref_fut fut[REF_STATE_FUTS];	/* .after: what it waits past */
+	struct ref_fut fut[REF_STATE_FUTS + REF_SEL_CASES];	/* .after: what it waits past */
 	int paired;
 	int tx[REF_STATE_HANDLES], rx[REF_STATE_HANDLES];
 	int freed;
