@@ -523,12 +523,11 @@ out:
 	/*
 	 * A case woken while its owner polls: the waker this poll was given
 	 * is due if the poll answers PENDING.  If it finishes, nothing is
-	 * owed - but the library calls it then too, when a losing case of
-	 * this select hands a hint on to another of its cases on the same
-	 * queue (fuzz/crashes/README, select-wake-in-final-poll): checked
-	 * with ACHAN_FUZZ_KNOWN_BUGS only.
+	 * owed, and nothing may call it - not even a losing case of this
+	 * select handing a hint on to another of its cases on the same queue
+	 * (fuzz/crashes/README, select-wake-in-final-poll, fixed).
 	 */
-	if (q->wake_in_poll && (r == ACHAN_PENDING || !fz_known_bugs()))
+	if (q->wake_in_poll && r == ACHAN_PENDING)
 		sel_log_wake(q, s);
 	q->wake_in_poll = 0;
 	return r;

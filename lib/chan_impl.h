@@ -228,7 +228,7 @@ serve_senders_locked(struct achan_chan *ch, struct serve *sv,
 			r = achan__ring_push_check(&ch->ring);
 			if (r != ACHAN_OK)
 				break;
-			switch (achan__select_claim(w, w == self)) {
+			switch (achan__select_claim(w, w == self, 1)) {
 			case ACHAN__CLAIM_SKIP:	/* its owner is polling */
 				sv->skipped++;
 				continue;
@@ -584,15 +584,19 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
  * Cases whose owner is polling stay queued (select_claim.h).  So the two
  * queues can both hold waiters: select cases passed over that way, and a
  * select's own send and receive cases, which never meet each other.
+ * `mark`: ask the owner of a case passed over to look again (MISSED) - a
+ * caller that registers when it finds no partner; a try form leaves
+ * nothing for the owner to find, and a try loop marking every time would
+ * keep the owner looking forever (model/select_claim.pml, TRY_LOOP).
  */
 static inline struct achan__waiter *
-unbuffered_partner(struct achan__waitq *q)
+unbuffered_partner(struct achan__waitq *q, int mark)
 {
 	struct achan__waiter *w, *next;
 
 	for (w = achan__waitq_head(q); w != NULL; w = next) {
 		next = w->_next;
-		switch (achan__select_claim(w, 0)) {
+		switch (achan__select_claim(w, 0, mark)) {
 		case ACHAN__CLAIM_WON:
 			achan__waitq_unlink(q, w);	/* the caller claims it */
 			return w;
@@ -607,14 +611,14 @@ unbuffered_partner(struct achan__waitq *q)
 }
 
 static inline int
-unbuffered_send_locked(struct achan_chan *ch, const void *value,
-		struct achan__wakelist *l)
+unbuffered_send_as(struct achan_chan *ch, const void *value,
+		struct achan__wakelist *l, int mark)
 {
 	struct achan__waiter *r;
 
 	if (achan__ring_is_closed(&ch->ring))
 		return ACHAN_CLOSED;
-	r = unbuffered_partner(&ch->recvq);
+	r = unbuffered_partner(&ch->recvq, mark);
 	if (r == NULL)
 		return ACHAN_FULL;
 	achan__ring_copy(as_recv(r)->_out, value, ch->ring.elem_size);
@@ -623,19 +627,34 @@ unbuffered_send_locked(struct achan_chan *ch, const void *value,
 }
 
 static inline int
-unbuffered_recv_locked(struct achan_chan *ch, void *out,
-		struct achan__wakelist *l)
+unbuffered_recv_as(struct achan_chan *ch, void *out,
+		struct achan__wakelist *l, int mark)
 {
 	struct achan__waiter *s;
 
 	if (achan__ring_is_closed(&ch->ring))
 		return ACHAN_CLOSED;
-	s = unbuffered_partner(&ch->sendq);
+	s = unbuffered_partner(&ch->sendq, mark);
 	if (s == NULL)
 		return ACHAN_EMPTY;
 	achan__ring_copy(out, as_send(s)->_value, ch->ring.elem_size);
 	achan__waiter_claim(l, s, ACHAN__W_DONE);
 	return ACHAN_OK;
+}
+
+/* The meets of a future's poll, which registers if there is no partner. */
+static inline int
+unbuffered_send_locked(struct achan_chan *ch, const void *value,
+		struct achan__wakelist *l)
+{
+	return unbuffered_send_as(ch, value, l, 1);
+}
+
+static inline int
+unbuffered_recv_locked(struct achan_chan *ch, void *out,
+		struct achan__wakelist *l)
+{
+	return unbuffered_recv_as(ch, out, l, 1);
 }
 
 static inline int
@@ -650,7 +669,7 @@ unbuffered_try_send(struct achan_chan *ch, const void *value)
 	if (achan__waitq_nwaiting(&ch->recvq) == 0)
 		return ACHAN_FULL;
 	sync_lock(&ch->recvq.lock);
-	r = unbuffered_send_locked(ch, value, &l);
+	r = unbuffered_send_as(ch, value, &l, 0);
 	sync_unlock(&ch->recvq.lock);
 	achan__wakelist_run(&l);
 	return r;
@@ -665,7 +684,7 @@ unbuffered_try_recv(struct achan_chan *ch, void *out)
 	if (achan__waitq_nwaiting(&ch->sendq) == 0)
 		return achan__ring_is_closed(&ch->ring) ? ACHAN_CLOSED : ACHAN_EMPTY;
 	sync_lock(&ch->recvq.lock);
-	r = unbuffered_recv_locked(ch, out, &l);
+	r = unbuffered_recv_as(ch, out, &l, 0);
 	sync_unlock(&ch->recvq.lock);
 	achan__wakelist_run(&l);
 	return r;

@@ -101,13 +101,21 @@ achan__select_polled_here(const struct achan_select *sel)
  * plain future, or the claim won), LOST (its select completed elsewhere or
  * was cancelled: unlink it, pass on) or SKIP (its owner is polling: leave
  * it queued).  `self`: w is the caller's own future - its owner acting,
- * which holds the claim (BUSY) while it polls.
+ * which holds the claim (BUSY) while it polls.  `mark`: on SKIP, make the
+ * owner look again (MISSED); a try form that will leave nothing behind
+ * passes 0 (unbuffered_partner says why).
+ *
+ * Two owners passing each other's cases (both BUSY, each polling a select
+ * with a case the other could meet) would mark each other and look again
+ * in lockstep for ever (model/select_claim.pml, TWO_SEL).  So an owner
+ * that passes a select at a lower address marks itself instead: it looks
+ * again, the other one releases, and the next look meets it.
  */
 static inline int
-achan__select_claim(struct achan__waiter *w, int self)
+achan__select_claim(struct achan__waiter *w, int self, int mark)
 {
 	struct achan_select_case *c = achan__select_case_of(w);
-	struct achan_select *sel;
+	struct achan_select *sel, *me;
 	uint32_t cl, idx;
 
 	if (achan__likely(c == NULL))
@@ -118,14 +126,24 @@ achan__select_claim(struct achan__waiter *w, int self)
 	 * RMWs of other servers (all acq_rel) */
 	cl = sync_load(&sel->_claim, ACQUIRE);
 	for (;;) {
+		/* FINAL, even for this very case: its owner completed it
+		 * itself and has not unlinked it yet (twin OWN_FINAL_WINS) */
 		if (cl & ACHAN__SEL_FINAL)
 			return ACHAN__CLAIM_LOST;
 		if (cl & ACHAN__SEL_BUSY) {
 			if (self)
 				return ACHAN__CLAIM_WON;
-			if ((cl & ACHAN__SEL_MISSED) ||
+			if (!mark || (cl & ACHAN__SEL_MISSED) ||
 			    achan__select_polled_here(sel))
 				return ACHAN__CLAIM_SKIP;
+			me = achan__tls_selecting;
+			if (me != NULL && (uintptr_t)sel < (uintptr_t)me) {
+				/* acq_rel: we hold me's BUSY; only servers
+				 * add MISSED beside us */
+				(void)sync_fetch_or(&me->_claim,
+				    ACHAN__SEL_MISSED, ACQ_REL);
+				return ACHAN__CLAIM_SKIP;
+			}
 			/* acq_rel: set inside our queue lock; the owner's
 			 * release CAS reads it and then takes that lock */
 			if (sync_cas(&sel->_claim, &cl, cl | ACHAN__SEL_MISSED,

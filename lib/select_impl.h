@@ -33,9 +33,13 @@
  *            case afterwards; cancel every case (hints handed on).  If the
  *            CAS finds FINAL | i, case i completed first: finish with it.
  *
- * The select's waker is called at most once per PENDING: every case's wake
- * runs case_wake, and only the first after a poll calls it (_woken, under
- * _lock).  case_wake runs inside its node's wake handshake (waitq_impl.h),
+ * The select's waker is called at most once per PENDING, and never for a
+ * poll that finishes: every case's wake runs case_wake, which calls it only
+ * while the select is ARMED (_woken, under _lock) - from the end of a poll
+ * that answers PENDING to the first wake.  While the owner polls, a wake
+ * (a hint from another thread, or one the poll's own operations gave
+ * another case) is only noted (HINTED), and the poll looks again instead
+ * of answering PENDING over it.  case_wake runs inside its node's wake handshake (waitq_impl.h),
  * so once every case's future has finished or been cancelled, no call of
  * the select's waker is running - which is what the future contract needs.
  */
@@ -51,6 +55,14 @@
 #include "parker.h"
 #include "select_claim.h"
 #include "waitq_impl.h"
+
+/* _woken: what a case's wake does with the select's waker. */
+enum {
+	SEL_ARMED = 0,		/* call it (then FIRED) */
+	SEL_FIRED = 1,		/* called, or the select finishes: nothing */
+	SEL_POLLING = 2,	/* its owner polls: note the wake (HINTED) */
+	SEL_HINTED = 3		/* woken while polled: the poll looks again */
+};
 
 static inline struct achan__lock *
 sel_lock(struct achan_select *sel)
@@ -148,8 +160,11 @@ achan__select_case_wake_local(void *arg)
 
 	/* the lock orders us against the owner's poll replacing the waker */
 	sync_lock(sel_lock(sel));
-	first = !sel->_woken;
-	sel->_woken = 1;
+	first = sel->_woken == SEL_ARMED;
+	if (first)
+		sel->_woken = SEL_FIRED;
+	else if (sel->_woken == SEL_POLLING)
+		sel->_woken = SEL_HINTED;
 	waker = sel->_waker;
 	sync_unlock(sel_lock(sel));
 	if (first)
@@ -200,6 +215,15 @@ static inline void
 sel_cancel_others(struct achan_select *sel, uint32_t won)
 {
 	uint32_t j;
+
+	/* The select is finishing: no wake of its cases may reach its waker
+	 * from here - a case's cancel hands a consumed hint on to the next
+	 * waiter, which may be another case of this select, still queued
+	 * (fuzz/crashes: select-wake-in-final-poll).  Its own cancel then
+	 * hands it on again, out of the select. */
+	sync_lock(sel_lock(sel));
+	sel->_woken = SEL_FIRED;
+	sync_unlock(sel_lock(sel));
 
 	for (j = 0; j < sel->_n; j++)
 		if (j != won && case_registered(&sel->_cases[j]))
@@ -267,17 +291,33 @@ sel_poll_all(struct achan_select *sel, uint32_t start, uint32_t *won)
 void achan__select_init_futures(struct achan_select *sel);
 #define sel_init_futures achan__select_init_futures
 
+/* End of a poll that found nothing: ARMED, or 0 if a case was woken
+ * during it (then POLLING again, to look again). */
+static inline int
+sel_arm(struct achan_select *sel)
+{
+	int armed;
+
+	sync_lock(sel_lock(sel));
+	armed = sel->_woken == SEL_POLLING;
+	sel->_woken = armed ? SEL_ARMED : SEL_POLLING;
+	sync_unlock(sel_lock(sel));
+	return armed;
+}
+
 static inline int
 sel_poll(struct achan_select *sel, const struct achan_waker *waker,
 		size_t *index)
 {
 	uint32_t cl, won = 0;
+	unsigned spins = 0;
 	int r;
 
-	/* the new waker, for the wakes of this registration */
+	/* the new waker, for the wakes after this poll; until it ends, a
+	 * wake is only noted */
 	sync_lock(sel_lock(sel));
 	sel->_waker = *waker;
-	sel->_woken = 0;
+	sel->_woken = SEL_POLLING;
 	sync_unlock(sel_lock(sel));
 
 	if (sel->_phase == ACHAN__PHASE_FRESH) {
@@ -315,13 +355,27 @@ sel_poll(struct achan_select *sel, const struct achan_waker *waker,
 			 * set MISSED inside its queue lock; then every case
 			 * is looked at again, under those locks */
 			cl = ACHAN__SEL_BUSY;
-			if (sync_cas(&sel->_claim, &cl, ACHAN__SEL_OPEN, ACQ_REL))
-				return ACHAN_PENDING;
+			if (sync_cas(&sel->_claim, &cl, ACHAN__SEL_OPEN,
+			    ACQ_REL)) {
+				/* Released.  Arm the waker, unless a case was
+				 * woken during the poll (its wake was only
+				 * noted): then look again, from the top (a
+				 * server may have won the claim meanwhile).
+				 * Armed only now, the waker is never called
+				 * for a poll that finishes. */
+				if (sel_arm(sel))
+					return ACHAN_PENDING;
+				break;
+			}
 			if (cl == (ACHAN__SEL_BUSY | ACHAN__SEL_MISSED))
 				/* acq_rel: clears MISSED, keeps BUSY */
 				(void)sync_fetch_and(&sel->_claim,
 				    ~ACHAN__SEL_MISSED, ACQ_REL);
+			/* back off: what a server left may be a moment away
+			 * (another owner about to release) */
+			achan__inflight_pause(&spins);
 		}
+		achan__inflight_pause(&spins);
 	}
 }
 

@@ -81,12 +81,11 @@ select_claim.pml NO_REPOLL pass live
 select_claim.pml SENDCASE pass
 select_claim.pml TWO_A pass
 select_claim.pml TWO_SEL pass
-select_claim.pml TWO_SEL fail live
-select_claim.pml TWO_SEL+SEL_ORDER pass
-select_claim.pml TWO_SEL+SEL_ORDER pass live
-select_claim.pml TRY_LOOP fail live
-select_claim.pml TRY_QUIET pass
-select_claim.pml TRY_LOOP+TRY_QUIET pass live
+select_claim.pml TWO_SEL pass live
+select_claim.pml TWO_SEL+NO_SEL_ORDER pass
+select_claim.pml TWO_SEL+NO_SEL_ORDER fail live
+select_claim.pml TRY_LOOP pass live
+select_claim.pml TRY_LOOP+TRY_MARKS fail live
 select_claim.pml CLAIM_LOAD_STORE fail
 select_claim.pml NO_HANDON fail
 select_claim.pml NO_MISSED fail

@@ -117,9 +117,11 @@
  *   The live rows check, under weak fairness, that every run ends: the
  *   owner's MISSED loop and the parties' retries cannot go on for ever.
  *
- * Findings (the protocol as specified; rows that fail, each with its fix
- * as a define that passes):
- *   TWO_SEL (live)   two selects meeting on A livelock: each owner, BUSY,
+ * Findings of this model, both fixed in the library (select_claim.h,
+ * chan_impl.h unbuffered_partner) and so on by default here; each twin
+ * takes its fix away and must fail the live check:
+ *   TWO_SEL+NO_SEL_ORDER (live)
+ *                    two selects meeting on A livelock: each owner, BUSY,
  *                    passes the other's BUSY node and sets its MISSED; both
  *                    CAS BUSY -> OPEN fail, both attempt again, and so on
  *                    in lockstep.  SEL_ORDER: an owner passing the node of
@@ -128,7 +130,8 @@
  *                    BUSY); one with a higher id gets MISSED as before.
  *                    The lowest select is never held up by a higher one,
  *                    so one of them gets to OPEN and the other meets it.
- *   TRY_LOOP (live)  a producer spinning on try_send livelocks with the
+ *   TRY_LOOP+TRY_MARKS (live)
+ *                    a producer spinning on try_send livelocks with the
  *                    select it should fill: every try_send passes the BUSY
  *                    node, sets MISSED and answers FULL; every CAS BUSY ->
  *                    OPEN fails, and the owner attempts again.  TRY_QUIET:
@@ -184,6 +187,14 @@
 #define QI(ch, dir) ((ch) * 2 + (dir))
 
 #define NP 3			/* parties 0 .. NP-1 */
+/* The library's fixes of the two livelocks above (twins take them away). */
+#ifndef NO_SEL_ORDER
+#define SEL_ORDER
+#endif
+#ifndef TRY_MARKS
+#define TRY_QUIET
+#endif
+
 #ifdef TWO_SEL
 #define NSEL 2
 #else

@@ -196,7 +196,7 @@ struct achan_select {
 	uint32_t _n;
 	uint32_t _flags;
 	uint32_t _claim;      /* atomic: open / polling / won by a case */
-	uint32_t _woken;      /* the waker was called for this registration */
+	uint32_t _woken;      /* armed / fired / polling / woken while polled */
 	uint32_t _lock;       /* guards _waker and _woken */
 	uint32_t _phase;      /* fresh / registered / finished */
 	uint32_t _local;      /* the objects are ACHAN_LOCAL */
