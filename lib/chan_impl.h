@@ -228,7 +228,7 @@ serve_senders_locked(struct achan_chan *ch, struct serve *sv,
 			r = achan__ring_push_check(&ch->ring);
 			if (r != ACHAN_OK)
 				break;
-			switch (achan__select_claim(w, w == self, 1)) {
+			switch (achan__select_claim(w, w == self, 1, NULL)) {
 			case ACHAN__CLAIM_SKIP:	/* its owner is polling */
 				sv->skipped++;
 				continue;
@@ -584,19 +584,23 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
  * Cases whose owner is polling stay queued (select_claim.h).  So the two
  * queues can both hold waiters: select cases passed over that way, and a
  * select's own send and receive cases, which never meet each other.
- * `mark`: ask the owner of a case passed over to look again (MISSED) - a
- * caller that registers when it finds no partner; a try form leaves
- * nothing for the owner to find, and a try loop marking every time would
- * keep the owner looking forever (model/select_claim.pml, TRY_LOOP).
+ * `me`: the meeting future, which registers if it finds no partner (NULL
+ * for a try form).  The owner of a case passed over is asked to look
+ * again (MISSED) only then: a try form leaves nothing for it to find, and
+ * a try loop marking every time would keep it looking for ever
+ * (model/select_claim.pml, TRY_LOOP).
  */
 static inline struct achan__waiter *
-unbuffered_partner(struct achan__waitq *q, int mark)
+unbuffered_partner(struct achan__waitq *q, struct achan__waiter *me)
 {
 	struct achan__waiter *w, *next;
+	struct achan_select_case *mc = me != NULL ?
+	    achan__select_case_of(me) : NULL;
 
 	for (w = achan__waitq_head(q); w != NULL; w = next) {
 		next = w->_next;
-		switch (achan__select_claim(w, 0, mark)) {
+		switch (achan__select_claim(w, 0, me != NULL,
+		    mc != NULL ? mc->_sel : NULL)) {
 		case ACHAN__CLAIM_WON:
 			achan__waitq_unlink(q, w);	/* the caller claims it */
 			return w;
@@ -611,14 +615,14 @@ unbuffered_partner(struct achan__waitq *q, int mark)
 }
 
 static inline int
-unbuffered_send_as(struct achan_chan *ch, const void *value,
-		struct achan__wakelist *l, int mark)
+unbuffered_send_locked(struct achan_chan *ch, const void *value,
+		struct achan__wakelist *l, struct achan__waiter *me)
 {
 	struct achan__waiter *r;
 
 	if (achan__ring_is_closed(&ch->ring))
 		return ACHAN_CLOSED;
-	r = unbuffered_partner(&ch->recvq, mark);
+	r = unbuffered_partner(&ch->recvq, me);
 	if (r == NULL)
 		return ACHAN_FULL;
 	achan__ring_copy(as_recv(r)->_out, value, ch->ring.elem_size);
@@ -627,34 +631,19 @@ unbuffered_send_as(struct achan_chan *ch, const void *value,
 }
 
 static inline int
-unbuffered_recv_as(struct achan_chan *ch, void *out,
-		struct achan__wakelist *l, int mark)
+unbuffered_recv_locked(struct achan_chan *ch, void *out,
+		struct achan__wakelist *l, struct achan__waiter *me)
 {
 	struct achan__waiter *s;
 
 	if (achan__ring_is_closed(&ch->ring))
 		return ACHAN_CLOSED;
-	s = unbuffered_partner(&ch->sendq, mark);
+	s = unbuffered_partner(&ch->sendq, me);
 	if (s == NULL)
 		return ACHAN_EMPTY;
 	achan__ring_copy(out, as_send(s)->_value, ch->ring.elem_size);
 	achan__waiter_claim(l, s, ACHAN__W_DONE);
 	return ACHAN_OK;
-}
-
-/* The meets of a future's poll, which registers if there is no partner. */
-static inline int
-unbuffered_send_locked(struct achan_chan *ch, const void *value,
-		struct achan__wakelist *l)
-{
-	return unbuffered_send_as(ch, value, l, 1);
-}
-
-static inline int
-unbuffered_recv_locked(struct achan_chan *ch, void *out,
-		struct achan__wakelist *l)
-{
-	return unbuffered_recv_as(ch, out, l, 1);
 }
 
 static inline int
@@ -669,7 +658,7 @@ unbuffered_try_send(struct achan_chan *ch, const void *value)
 	if (achan__waitq_nwaiting(&ch->recvq) == 0)
 		return ACHAN_FULL;
 	sync_lock(&ch->recvq.lock);
-	r = unbuffered_send_as(ch, value, &l, 0);
+	r = unbuffered_send_locked(ch, value, &l, NULL);
 	sync_unlock(&ch->recvq.lock);
 	achan__wakelist_run(&l);
 	return r;
@@ -684,7 +673,7 @@ unbuffered_try_recv(struct achan_chan *ch, void *out)
 	if (achan__waitq_nwaiting(&ch->sendq) == 0)
 		return achan__ring_is_closed(&ch->ring) ? ACHAN_CLOSED : ACHAN_EMPTY;
 	sync_lock(&ch->recvq.lock);
-	r = unbuffered_recv_as(ch, out, &l, 0);
+	r = unbuffered_recv_locked(ch, out, &l, NULL);
 	sync_unlock(&ch->recvq.lock);
 	achan__wakelist_run(&l);
 	return r;
@@ -700,11 +689,13 @@ unbuffered_try_recv(struct achan_chan *ch, void *out)
 static inline int
 unbuffered_repoll(struct achan_chan *ch, struct achan__waiter *w,
 		const struct achan_waker *waker, struct achan__waitq *own,
-		int (*meet)(struct achan_chan *, void *, struct achan__wakelist *),
+		int (*meet)(struct achan_chan *, void *, struct achan__wakelist *,
+		    struct achan__waiter *),
 		void *buf)
 {
 	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
 	uint32_t s;
+	int r;
 
 	for (;;) {
 		s = achan__waiter_settle(w);
@@ -717,12 +708,16 @@ unbuffered_repoll(struct achan_chan *ch, struct achan__waiter *w,
 		sync_lock(&ch->recvq.lock);
 		/* relaxed: claims happen under the lock we hold */
 		if (sync_load(&w->_state, RELAXED) == ACHAN__W_QUEUED) {
-			if (meet(ch, buf, &l) == ACHAN_OK) {
+			r = meet(ch, buf, &l, w);
+			if (r != ACHAN_FULL && r != ACHAN_EMPTY) {
+				/* met, or closed: close fails the two queues
+				 * in two steps (chan_close), and we may come
+				 * between them - answer CLOSED as a first
+				 * poll would (lin_chan caught PENDING here) */
 				achan__waitq_remove(own, w);
 				sync_unlock(&ch->recvq.lock);
 				achan__wakelist_run(&l);
-				return achan__future_finish(w, &ch->obj,
-				    ACHAN_OK);
+				return achan__future_finish(w, &ch->obj, r);
 			}
 			w->_waker = *waker;	/* keep our place */
 			sync_unlock(&ch->recvq.lock);
@@ -735,7 +730,8 @@ unbuffered_repoll(struct achan_chan *ch, struct achan__waiter *w,
 static inline int
 unbuffered_poll(struct achan_chan *ch, struct achan__waiter *w,
 		const struct achan_waker *waker, struct achan__waitq *own,
-		int (*meet)(struct achan_chan *, void *, struct achan__wakelist *),
+		int (*meet)(struct achan_chan *, void *, struct achan__wakelist *,
+		    struct achan__waiter *),
 		void *buf)
 {
 	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
@@ -749,9 +745,9 @@ unbuffered_poll(struct achan_chan *ch, struct achan__waiter *w,
 	}
 	ACHAN__FAULT(ACHAN__FP_UNBUF_MEET, w);
 	sync_lock(&ch->recvq.lock);
-	r = meet(ch, buf, &l);
+	w->_waker = *waker;	/* before the meet: it says who meets */
+	r = meet(ch, buf, &l, w);
 	if (r == ACHAN_FULL || r == ACHAN_EMPTY) {
-		w->_waker = *waker;
 		achan__waitq_push(own, w);
 		achan__future_registered(w, &ch->obj);
 		ACHAN__FAULT(ACHAN__FP_UNBUF_REGISTERED, w);
@@ -765,9 +761,10 @@ unbuffered_poll(struct achan_chan *ch, struct achan__waiter *w,
 }
 
 static inline int
-meet_receiver(struct achan_chan *ch, void *value, struct achan__wakelist *l)
+meet_receiver(struct achan_chan *ch, void *value, struct achan__wakelist *l,
+		struct achan__waiter *me)
 {
-	return unbuffered_send_locked(ch, value, l);
+	return unbuffered_send_locked(ch, value, l, me);
 }
 
 /* --- close ----------------------------------------------------------------- */

@@ -105,17 +105,24 @@ achan__select_polled_here(const struct achan_select *sel)
  * owner look again (MISSED); a try form that will leave nothing behind
  * passes 0 (unbuffered_partner says why).
  *
- * Two owners passing each other's cases (both BUSY, each polling a select
- * with a case the other could meet) would mark each other and look again
- * in lockstep for ever (model/select_claim.pml, TWO_SEL).  So an owner
- * that passes a select at a lower address marks itself instead: it looks
- * again, the other one releases, and the next look meets it.
+ * `me`: when the caller meets w as a case of its own select `me` (BUSY:
+ * its owner is polling it) on an unbuffered channel.  Two owners passing
+ * each other's cases that way would mark each other and look again in
+ * lockstep for ever (model/select_claim.pml, TWO_SEL).  So an owner that
+ * passes a select at a lower address marks itself instead: it looks
+ * again, the other one releases, and the next look meets it.  Only for a
+ * meet with its own case: what the other select missed is then that very
+ * case, gone if `me` completes elsewhere.  Room in a ring, which outlives
+ * the serving thread's poll, always marks its owner (lin/: a select
+ * marking itself there, then completing, left the other one asleep over
+ * free room).
  */
 static inline int
-achan__select_claim(struct achan__waiter *w, int self, int mark)
+achan__select_claim(struct achan__waiter *w, int self, int mark,
+		struct achan_select *me)
 {
 	struct achan_select_case *c = achan__select_case_of(w);
-	struct achan_select *sel, *me;
+	struct achan_select *sel;
 	uint32_t cl, idx;
 
 	if (achan__likely(c == NULL))
@@ -136,7 +143,6 @@ achan__select_claim(struct achan__waiter *w, int self, int mark)
 			if (!mark || (cl & ACHAN__SEL_MISSED) ||
 			    achan__select_polled_here(sel))
 				return ACHAN__CLAIM_SKIP;
-			me = achan__tls_selecting;
 			if (me != NULL && (uintptr_t)sel < (uintptr_t)me) {
 				/* acq_rel: we hold me's BUSY; only servers
 				 * add MISSED beside us */
