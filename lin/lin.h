@@ -57,12 +57,30 @@ enum lin_opcode {
 	LIN_RECV_POLL,		/* first poll.  OK, PENDING, CLOSED */
 	LIN_RECV_REPOLL,	/* poll of a registered one */
 	LIN_RECV_CANCEL,	/* OK (a value had been put in it), CANCELLED */
+	/*
+	 * Select over two channels A and B (lin_model_select): arg is the
+	 * send case's value for {send A arg, recv B}, 0 for {recv A, recv
+	 * B}; the result is st, idx (the case completed: 0 = A, 1 = B) and
+	 * val (a receive case's value).  Each thread owns at most one select
+	 * future at a time, named by its thread (and its send case by its
+	 * value).
+	 */
+	LIN_SEL_TRY,		/* achan_select_try: OK, CLOSED, EMPTY */
+	LIN_SEL,		/* achan_select (blocking): OK, CLOSED */
+	LIN_SEL_POLL,		/* init + first poll: OK, CLOSED, PENDING */
+	LIN_SEL_REPOLL,		/* poll of the registered one */
+	LIN_SEL_CANCEL,		/* OK (case idx had completed), CANCELLED */
 	LIN_NOPS,
 	/* internal to the checker: the second steps of two-step operations */
 	LIN_PUBLISH = LIN_NOPS,	/* a send's value becomes visible */
 	LIN_RELEASE,		/* a receive frees the room its value took */
 	LIN_SERVE,		/* a receive hands room to a waiting sender */
-	LIN_SENT		/* a send poll's value is no longer waiting */
+	LIN_SENT,		/* a send poll's value is no longer waiting */
+	/* select (split_select): the steps of one select operation, linearised
+	 * before it (its own step is the last) */
+	LIN_SEL_REG,		/* first poll / blocking: registers its cases */
+	LIN_SEL_BEGIN,		/* re-poll: its owner starts polling */
+	LIN_SEL_LOOK		/* LIN_SEL_LOOKS: case idx found not ready */
 };
 
 /* Flags of an operation in a plan (what the harness does around it). */
@@ -75,12 +93,19 @@ enum lin_opcode {
 				 * dropped from the history before the check */
 #define LIN_F_MAY_WAIT 0x20u	/* checker: a send poll answering OK that
 				 * may register, then be served (LIN_SENT) */
+#define LIN_F_BIASED 0x40u	/* select: ACHAN_SELECT_BIASED (the models
+				 * accept any ready case either way) */
 
 struct lin_op {
 	/* the plan */
 	uint8_t thread;
 	uint8_t code;		/* enum lin_opcode */
 	uint8_t flags;		/* LIN_F_* */
+	uint8_t obj;		/* two-channel models: 0 = channel A, 1 = B */
+	uint8_t idx;		/* select: the case completed (OK, CLOSED);
+				 * LIN_SEL_LOOK: the case looked at */
+	uint8_t of;		/* the checker's steps of a select: the code
+				 * of the operation they belong to */
 	uint16_t delay;		/* busy-wait before the call (pauses) */
 	uint32_t deadline_us;	/* timed ops: deadline, from the call */
 	uint64_t arg;		/* value sent; state receives: `after` */
@@ -155,7 +180,38 @@ struct lin_model {
 	 * bounded_send_poll).
 	 */
 	int split_poll;
+	/*
+	 * Models with more than one possible next state (lin_model_select:
+	 * a waiting select whose owner is polling may be passed over, or
+	 * not).  If set, the checker calls it instead of step: it fills
+	 * next[0..k) with the states op may lead to from state, k <=
+	 * LIN_MAX_SUCC, and returns k (0: the model rejects op there).
+	 */
+	int (*succ)(const struct lin_model *m, uint64_t state,
+	    const struct lin_op *op, uint64_t *next);
+	/*
+	 * Select (lin_model_select): the checker adds the steps of each
+	 * select operation (LIN_SEL_REG / LIN_SEL_BEGIN where its cases
+	 * wait in a queue; with LIN_SEL_LOOKS in split_select also a
+	 * LIN_SEL_LOOK per case to an answer EMPTY or PENDING), each
+	 * linearised before the operation's own step.  split_select: 1 |
+	 * LIN_SEL_* flags.  cap_b: channel B's capacity (0: unbuffered);
+	 * cap is channel A's.
+	 */
+	int split_select;
+	unsigned cap_b;
+	/*
+	 * Optional: 1 if op, with its recorded result, leaves the state as
+	 * it is wherever the model accepts it (a look, an EMPTY or FULL
+	 * answer), or only widens what may follow it.  The search then
+	 * takes such an operation, where it is minimal and accepted, as the
+	 * only choice: an order that takes it later can take it there
+	 * instead (it is minimal, and the operations it passes see the same
+	 * states, or ones that allow what they did).
+	 */
+	int (*pure)(const struct lin_model *m, const struct lin_op *op);
 };
+#define LIN_MAX_SUCC 32
 
 /* The models (lin_check.c). */
 /*
@@ -223,6 +279,36 @@ extern const struct lin_model lin_model_bcast;
 extern const struct lin_model lin_model_oneshot_2step;
 extern const struct lin_model lin_model_bcast_2step;
 extern const struct lin_model lin_model_state;
+/*
+ * Two channels, A (capacity cap, 1 or 2) and B (capacity cap_b: 1, or 0
+ * for unbuffered, with A of capacity 1), with try_send, try_recv and close
+ * on either (lin_op.obj), send futures on A (cap_b 1 only), and selects
+ * over {recv A, recv B} and {send A v, recv B}: select_try, blocking, and
+ * the select future (first poll, re-poll, cancel).  Exactly one case
+ * completes, as its plain call would; a waiting select's send case waits
+ * in A's FIFO of waiting senders (a receive that frees room serves it:
+ * the select completes with case 0), its receive case on an unbuffered B
+ * in B's FIFO of waiting receivers (a try_send meets it: case 1); receive
+ * cases on bounded channels reserve nothing.  While a select's owner is
+ * polling it (from the LIN_SEL_REG / LIN_SEL_BEGIN step of a poll or
+ * blocking select to the operation's own step), others may pass over its
+ * cases (select_claim.h: BUSY), or complete them (LIN_SEL_FIFO: never
+ * pass over).  PENDING / EMPTY: no case ready - at one point, or with
+ * LIN_SEL_LOOKS each case at a point of its own (LIN_SEL_LOOK: the
+ * library looks at the cases one after the other).  lin/README.md,
+ * "Select".  Every value that can wait in a queue of A
+ * (a select's send case, a send future) is a tag t of thread t & 3; with
+ * cap_b 0 at most 3 of A's waiting senders and 3 of B's waiting receivers
+ * at a time, else 4 senders.
+ */
+#define LIN_SEL_LOOKS 2u	/* each case of EMPTY / PENDING looked at on its
+				 * own (the model the programs judge by) */
+#define LIN_SEL_FIFO 4u		/* servers never pass over a polling select
+				 * (stricter than the library: to count) */
+void lin_model_select(struct lin_model *m, unsigned cap, unsigned cap_b,
+    unsigned flags);
+uint64_t lin_select_state(const struct lin_model *m, unsigned alen,
+    const uint64_t *atags, unsigned blen, uint64_t btag);
 
 /* Model states the harness needs to build. */
 uint64_t lin_chan_state(int closed, unsigned len, const uint64_t *tags);
@@ -251,6 +337,10 @@ int lin_check(const struct lin_model *m, const struct lin_history *h,
     struct lin_stats *stats, int *order);
 /* The history the last lin_check ran on (see above). */
 const struct lin_history *lin_checked(void);
+/* The operations of lin_checked() that must be linearised before its
+ * operation i (a mask of indices): a second step's own operation, or the
+ * steps of a select before the select's own step. */
+uint64_t lin_checked_need(int i);
 
 /* Print a history (one line per operation, in invocation order) through
  * diag(), with the model state it started from. */

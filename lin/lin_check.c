@@ -25,17 +25,18 @@
 
 /* --- names ---------------------------------------------------------------- */
 
-static const char *const op_names[LIN_SENT + 1] = {
+static const char *const op_names[LIN_SEL_LOOK + 1] = {
 	"try_send", "send", "send_until", "try_recv", "recv", "recv_until",
 	"close", "send_poll", "send_repoll", "send_cancel", "recv_poll",
-	"recv_repoll", "recv_cancel", "(publish)", "(free room)", "(serve)",
-	"(sent)"
+	"recv_repoll", "recv_cancel", "sel_try", "select", "sel_poll",
+	"sel_repoll", "sel_cancel", "(publish)", "(free room)", "(serve)",
+	"(sent)", "(register)", "(polling)", "(look)"
 };
 
 const char *
 lin_opname(int code)
 {
-	return code >= 0 && code <= LIN_SENT ? op_names[code] : "?";
+	return code >= 0 && code <= LIN_SEL_LOOK ? op_names[code] : "?";
 }
 
 const char *
@@ -83,6 +84,12 @@ is_recv_future(int code)
 {
 	return code == LIN_RECV_POLL || code == LIN_RECV_REPOLL ||
 	    code == LIN_RECV_CANCEL;
+}
+
+static int
+is_select(int code)
+{
+	return code >= LIN_SEL_TRY && code <= LIN_SEL_CANCEL;
 }
 
 /* Operations that take a value when they answer OK. */
@@ -1006,7 +1013,7 @@ const struct lin_model lin_model_state = {
 
 /* Memo of failed configurations: open addressing, cleared per check by a
  * generation number.  When full it stops remembering (only speed suffers). */
-#define MEMO_BITS 15
+#define MEMO_BITS 17
 #define MEMO_SIZE (1u << MEMO_BITS)
 static struct memo_slot {
 	uint64_t mask, state;
@@ -1058,7 +1065,8 @@ struct search {
 	const struct lin_history *h;	/* the history searched */
 	const struct lin_history *orig;	/* the one lin_check was given */
 	uint64_t full;
-	/* what a LIN_SENT step needs linearised first: its poll */
+	/* what must be linearised before each operation: a LIN_SENT
+	 * step's poll; a select's own steps before the select */
 	uint64_t need[LIN_MAX_OPS];
 	int first_sent;		/* no LIN_SENT step before this index */
 	uint8_t sent_of[LIN_MAX_OPS];	/* a send poll's LIN_SENT, or 0 */
@@ -1080,13 +1088,23 @@ note_depth(struct search *S, int depth, uint64_t state)
 	}
 }
 
+/* The model's next states for op (succ, or step's one). */
+static int
+model_next(const struct lin_model *m, uint64_t state, const struct lin_op *op,
+    uint64_t *next)
+{
+	if (m->succ != NULL)
+		return m->succ(m, state, op, next);
+	return m->step(m, state, op, next) == 1;
+}
+
 static int
 dfs(struct search *S, uint64_t mask, uint64_t state, int depth)
 {
 	const struct lin_op *ops = S->h->ops;
 	int n = S->h->n;
-	uint64_t minres = UINT64_MAX, next;
-	int i, j, r;
+	uint64_t minres = UINT64_MAX, next, nexts[LIN_MAX_SUCC];
+	int i, j, k, nk, r;
 
 	note_depth(S, depth, state);
 	if (mask == S->full)
@@ -1099,31 +1117,54 @@ dfs(struct search *S, uint64_t mask, uint64_t state, int depth)
 		if (!(mask >> i & 1u) && ops[i].res < minres)
 			minres = ops[i].res;
 	/*
-	 * LIN_SENT checks first (appended from first_sent on).  One never
-	 * changes the state, and an order that takes it later may take it
-	 * here instead: it is minimal, nothing must follow it, and the
+	 * LIN_SENT checks first (appended from first_sent on), and the
+	 * operations the model calls pure.  One never changes the state, and
+	 * an order that takes it later may take it here instead: it is
+	 * minimal, what must follow it may follow it from here too, and the
 	 * operations it would pass see the same states.  So where one is
-	 * accepted it is the only choice to explore; one that is not is
-	 * not tried again below.
+	 * accepted it is the only choice to explore; a LIN_SENT that is not
+	 * is not tried again below.
 	 */
-	for (i = S->first_sent; i < n; i++) {
-		if (ops[i].code != LIN_SENT || (mask >> i & 1u) ||
-		    ops[i].inv > minres || (mask & S->need[i]) != S->need[i])
+	for (i = S->m->pure != NULL ? 0 : S->first_sent; i < n; i++) {
+		if ((mask >> i & 1u) || ops[i].inv > minres ||
+		    (mask & S->need[i]) != S->need[i] ||
+		    !(ops[i].code == LIN_SENT || (S->m->pure != NULL &&
+		    S->m->pure(S->m, &ops[i]))))
 			continue;
 		S->stats->steps++;
-		if (S->m->step(S->m, state, &ops[i], &next) != 1)
+		if (model_next(S->m, state, &ops[i], nexts) < 1)
 			continue;
 		S->order[depth] = i;
-		if (dfs(S, mask | (uint64_t)1 << i, next, depth + 1))
+		if (dfs(S, mask | (uint64_t)1 << i, nexts[0], depth + 1))
 			return 1;
 		memo_add(mask, state);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
 		if ((mask >> i & 1u) || ops[i].inv > minres ||
-		    ops[i].code == LIN_SENT)
+		    ops[i].code == LIN_SENT ||
+		    (mask & S->need[i]) != S->need[i])
 			continue;
 		S->stats->steps++;
+		if (S->m->succ != NULL) {
+			/* every state the model may reach */
+			nk = S->m->succ(S->m, state, &ops[i], nexts);
+			for (k = 0; k < nk; k++) {
+				uint64_t nmask = mask | (uint64_t)1 << i;
+				uint64_t t[LIN_MAX_SUCC];
+				int d = depth + 1;
+
+				S->order[depth] = i;
+				if ((j = S->sent_of[i]) != 0 &&
+				    model_next(S->m, nexts[k], &ops[j], t) > 0) {
+					nmask |= (uint64_t)1 << j;
+					S->order[d++] = j;
+				}
+				if (dfs(S, nmask, nexts[k], d))
+					return 1;
+			}
+			continue;
+		}
 		r = S->m->step(S->m, state, &ops[i], &next);
 		if (r == 1) {
 			uint64_t nmask = mask | (uint64_t)1 << i, t;
@@ -1169,6 +1210,68 @@ static struct search last_search;
  * that step i belongs to. */
 static struct lin_history split_h;
 static int split_of[LIN_MAX_OPS];
+static uint64_t split_need[LIN_MAX_OPS];
+
+/* A step of select operation i (split_select), linearised before it; 0 if
+ * the history has no room for it. */
+static int
+select_step(int i, int code, unsigned idx)
+{
+	struct lin_op *x;
+	int k = split_h.n;
+
+	if (k >= LIN_MAX_OPS)
+		return 0;
+	x = &split_h.ops[split_h.n++];
+	*x = split_h.ops[i];
+	x->of = x->code;
+	x->code = (uint8_t)code;
+	x->idx = (uint8_t)idx;
+	x->flags = 0;
+	split_of[k] = i;
+	split_need[k] = 0;
+	split_need[i] |= (uint64_t)1 << k;
+	return 1;
+}
+
+/*
+ * Select (split_select): where its cases wait in a queue - a send case on
+ * A, a receive case on an unbuffered B - a first poll or a blocking select
+ * registers them (LIN_SEL_REG) and a re-poll starts polling
+ * (LIN_SEL_BEGIN), inside its interval and before its own step; while
+ * polling, others may pass over its cases.  The weak model looks at each
+ * case of an answer EMPTY or PENDING at a point of its own (LIN_SEL_LOOK,
+ * after the registration).  0 if the history has no room for the steps.
+ */
+static int
+split_select(const struct lin_model *m, int i)
+{
+	const struct lin_op *op = &split_h.ops[i];
+	int reg = -1, waits;
+
+	waits = op->arg != 0 || m->cap_b == 0;
+	if (waits && (op->code == LIN_SEL || op->code == LIN_SEL_POLL ||
+	    op->code == LIN_SEL_REPOLL)) {
+		reg = split_h.n;
+		if (!select_step(i, op->code == LIN_SEL_REPOLL ? LIN_SEL_BEGIN :
+		    LIN_SEL_REG, 0))
+			return 0;
+	}
+	if (!(m->split_select & LIN_SEL_LOOKS) ||
+	    !((op->code == LIN_SEL_TRY && op->st == ACHAN_EMPTY) ||
+	    ((op->code == LIN_SEL_POLL || op->code == LIN_SEL_REPOLL) &&
+	    op->st == ACHAN_PENDING)))
+		return 1;
+	for (unsigned c = 0; c < 2; c++) {
+		int k = split_h.n;
+
+		if (!select_step(i, LIN_SEL_LOOK, c))
+			return 0;
+		if (reg >= 0)
+			split_need[k] = (uint64_t)1 << reg;
+	}
+	return 1;
+}
 
 static const struct lin_history *
 split_ops(const struct lin_model *m, const struct lin_history *h)
@@ -1176,9 +1279,17 @@ split_ops(const struct lin_model *m, const struct lin_history *h)
 	split_h.n = h->n;
 	split_h.init = h->init;
 	memcpy(split_h.ops, h->ops, sizeof(h->ops[0]) * (size_t)h->n);
+	memset(split_need, 0, sizeof(split_need));
 	for (int i = 0; i < h->n; i++) {
 		const struct lin_op *op = &h->ops[i];
 		struct lin_op *x;
+
+		if (m->split_select && is_select(op->code) &&
+		    op->code != LIN_SEL_CANCEL) {
+			if (!split_select(m, i))
+				return NULL;
+			continue;
+		}
 
 		if (m->split_wait && op->code == LIN_TRY_SEND)
 			for (int j = 0; j < h->n; j++) {
@@ -1196,6 +1307,7 @@ split_ops(const struct lin_model *m, const struct lin_history *h)
 				return NULL;
 			split_h.ops[i].flags |= LIN_F_MAY_WAIT;
 			split_of[split_h.n] = i;
+			split_need[split_h.n] = (uint64_t)1 << i;
 			x = &split_h.ops[split_h.n++];
 			*x = *op;
 			x->code = LIN_SENT;
@@ -1245,8 +1357,11 @@ lin_check(const struct lin_model *m, const struct lin_history *h,
 	for (int i = 0; i < h->n && m->split_poll && !split; i++)
 		split = h->ops[i].code == LIN_SEND_POLL &&
 		    h->ops[i].st == ACHAN_OK;
+	for (int i = 0; i < h->n && m->split_select && !split; i++)
+		split = is_select(h->ops[i].code);
 	if (split && (h = split_ops(m, h)) == NULL)
-		return 0;
+		return 0;	/* no room for the second steps: plans keep
+				 * within LIN_MAX_OPS */
 	if (++memo_gen == 0) {
 		memset(memo, 0, sizeof(memo));
 		memo_gen = 1;
@@ -1257,10 +1372,12 @@ lin_check(const struct lin_model *m, const struct lin_history *h,
 	S->orig = orig;
 	S->first_sent = h->n;
 	memset(S->sent_of, 0, sizeof(S->sent_of));
+	memset(S->need, 0, sizeof(S->need));
+	if (split)
+		memcpy(S->need, split_need, sizeof(S->need));
 	if (split)
 		for (int i = orig->n; i < h->n; i++)
 			if (h->ops[i].code == LIN_SENT) {
-				S->need[i] = (uint64_t)1 << split_of[i];
 				S->sent_of[split_of[i]] = (uint8_t)i;
 				if (S->first_sent == h->n)
 					S->first_sent = i;
@@ -1285,16 +1402,67 @@ lin_checked(void)
 	return last_search.h;
 }
 
+uint64_t
+lin_checked_need(int i)
+{
+	return i >= 0 && i < LIN_MAX_OPS ? last_search.need[i] : 0;
+}
+
 /* --- reports -------------------------------------------------------------- */
 
+/* A select operation or one of its steps, on two channels A and B. */
 static void
-op_text(const struct lin_op *op, char *buf, size_t len)
+select_text(const struct lin_op *op, char *buf, size_t len)
 {
 	size_t o = 0;
+	int code = op->code >= LIN_NOPS ? op->of : op->code;
 
-	if (is_send(op->code) || is_send_future(op->code))
-		o += (size_t)snprintf(buf, len, "%s(%llu)", lin_opname(op->code),
-		    (unsigned long long)op->arg);
+	if (op->arg != 0)
+		o += (size_t)snprintf(buf, len, "%s{send A %llu, recv B}",
+		    lin_opname(op->code), (unsigned long long)op->arg);
+	else
+		o += (size_t)snprintf(buf, len, "%s{recv A, recv B}",
+		    lin_opname(op->code));
+	if (o >= len)
+		return;
+	if (op->code >= LIN_NOPS) {
+		/* a step: of which operation */
+		if (op->code == LIN_SEL_LOOK)
+			o += (size_t)snprintf(buf + o, len - o, " case %u",
+			    op->idx);
+		if (o < len)
+			snprintf(buf + o, len - o, " of %s", lin_opname(code));
+		return;
+	}
+	o += (size_t)snprintf(buf + o, len - o, " -> %s", lin_stname(op->st));
+	if (o >= len || (op->st != ACHAN_OK && op->st != ACHAN_CLOSED))
+		return;
+	o += (size_t)snprintf(buf + o, len - o, " case %u", op->idx);
+	if (o < len && op->st == ACHAN_OK && (op->idx == 1 || op->arg == 0))
+		snprintf(buf + o, len - o, " value %llu",
+		    (unsigned long long)op->val);
+}
+
+static void
+op_text(const struct lin_model *m, const struct lin_op *op, char *buf,
+    size_t len)
+{
+	size_t o = 0;
+	const char *ch = !m->split_select ? "" : op->obj ? "B " : "A ";
+
+	if (m->split_select && (is_select(op->code) ||
+	    op->code >= LIN_SEL_REG)) {
+		select_text(op, buf, len);
+		return;
+	}
+	if (m->split_select && !is_send(op->code) &&
+	    !is_send_future(op->code) && op->code != LIN_SENT)
+		o += (size_t)snprintf(buf, len, "%s(%c)", lin_opname(op->code),
+		    op->obj ? 'B' : 'A');
+	else if (is_send(op->code) || is_send_future(op->code) ||
+	    (m->split_select && op->code == LIN_SENT))
+		o += (size_t)snprintf(buf, len, "%s(%s%llu)",
+		    lin_opname(op->code), ch, (unsigned long long)op->arg);
 	else if (is_recv(op->code) && op->arg != 0)
 		o += (size_t)snprintf(buf, len, "%s(after %llu)",
 		    lin_opname(op->code), (unsigned long long)op->arg);
@@ -1320,7 +1488,7 @@ void
 lin_print(const struct lin_model *m, const struct lin_history *h)
 {
 	int idx[LIN_MAX_OPS], i, j, t;
-	char sbuf[128], obuf[128];
+	char sbuf[256], obuf[128];
 
 	for (i = 0; i < h->n; i++)
 		idx[i] = i;
@@ -1337,7 +1505,7 @@ lin_print(const struct lin_model *m, const struct lin_history *h)
 	for (i = 0; i < h->n; i++) {
 		const struct lin_op *op = &h->ops[idx[i]];
 
-		op_text(op, obuf, sizeof(obuf));
+		op_text(m, op, obuf, sizeof(obuf));
 		diag(" %2d  T%u      [%6llu, %6llu]  %s", idx[i], op->thread,
 		    (unsigned long long)(op->inv % 1000000),
 		    (unsigned long long)(op->res % 1000000), obuf);

@@ -700,6 +700,465 @@ hand_written_futures(void)
 	}
 }
 
+/*
+ * Select over two channels A and B (lin_model_select), capacity 1 each
+ * unless said otherwise ("B unbuffered").  OB: an operation on channel A
+ * (0) or B (1); SL: a select, arg the send case's value ({send A arg,
+ * recv B}) or 0 ({recv A, recv B}), with the case it completed and the
+ * value received.  A waiting sender's value v belongs to thread v & 3 (5:
+ * T1, 6: T2).  w: the model the programs judge by (each case of an
+ * answer EMPTY or PENDING looked at on its own); s: one point per such
+ * answer; f: w where servers never pass over a select being polled.
+ */
+#define OB(t, c, ob, a, i, r, st_, v) \
+	{ .thread = (t), .code = (c), .obj = (ob), .arg = (a), .inv = (i), \
+	  .res = (r), .st = (st_), .val = (v) }
+#define SL(t, c, a, i, r, st_, x, v) \
+	{ .thread = (t), .code = (c), .arg = (a), .inv = (i), .res = (r), \
+	  .st = (st_), .idx = (x), .val = (v) }
+
+static void
+hand_written_select(void)
+{
+	struct lin_model w, s, f, wu, su, fu;
+	const uint64_t one[] = { 1 };
+	uint64_t e, a1, b3, a1b3, ue, ua1;
+	enum { A = 0, B = 1, STRY = LIN_SEL_TRY, SBLK = LIN_SEL,
+		SPOLL = LIN_SEL_POLL, SREP = LIN_SEL_REPOLL,
+		SCAN = LIN_SEL_CANCEL };
+
+	lin_model_select(&w, 1, 1, LIN_SEL_LOOKS);
+	lin_model_select(&s, 1, 1, 0);
+	lin_model_select(&f, 1, 1, LIN_SEL_LOOKS | LIN_SEL_FIFO);
+	lin_model_select(&wu, 1, 0, LIN_SEL_LOOKS);
+	lin_model_select(&su, 1, 0, 0);
+	lin_model_select(&fu, 1, 0, LIN_SEL_LOOKS | LIN_SEL_FIFO);
+	e = lin_select_state(&w, 0, NULL, 0, 0);
+	a1 = lin_select_state(&w, 1, one, 0, 0);
+	b3 = lin_select_state(&w, 0, NULL, 1, 3);
+	a1b3 = lin_select_state(&w, 1, one, 1, 3);
+	ue = lin_select_state(&wu, 0, NULL, 0, 0);
+	ua1 = lin_select_state(&wu, 1, one, 0, 0);
+
+	/* exactly one case, as its plain call ------------------------- */
+	{
+		const struct lin_op h[] = {
+			SL(1, STRY, 0, 1, 2, OK_, 1, 3),
+			OB(0, TR, A, 0, 3, 4, EMPTY, 0),
+			OB(0, TR, B, 0, 5, 6, EMPTY, 0),
+		};
+		EXPECT(&s, b3, h, 1, "select_try {recv A, recv B} takes B's "
+		    "value, A empty");
+	}
+	{
+		/* A's value vanished: the losing case took it */
+		const struct lin_op h[] = {
+			SL(1, STRY, 0, 1, 2, OK_, 1, 3),
+			OB(0, TR, A, 0, 3, 4, EMPTY, 0),
+			OB(0, TR, B, 0, 5, 6, EMPTY, 0),
+		};
+		EXPECT(&w, a1b3, h, 0, "a value taken by the losing case");
+	}
+	{
+		/* its send case waits behind 1; the receive serves it */
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 5, 1, 2, PEND, 0, 0),
+			OB(0, TR, A, 0, 3, 4, OK_, 1),
+			SL(1, SREP, 5, 5, 6, OK_, 0, 0),
+			OB(0, TR, A, 0, 7, 8, OK_, 5),
+			OB(0, TR, A, 0, 9, 10, EMPTY, 0),
+		};
+		EXPECT(&s, a1, h, 1, "a waiting send case served by a "
+		    "receive: the re-poll answers case 0");
+	}
+	{
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 5, 1, 2, PEND, 0, 0),
+			OB(0, TR, A, 0, 3, 4, OK_, 1),
+			SL(1, SCAN, 5, 5, 6, CANC, 0, 0),
+			OB(0, TR, A, 0, 7, 8, OK_, 5),
+		};
+		EXPECT(&w, a1, h, 0, "a cancel answering CANCELLED after "
+		    "its send case was served");
+	}
+	{
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 5, 1, 2, PEND, 0, 0),
+			OB(2, TS, B, 6, 3, 4, OK_, 0),
+			SL(1, SREP, 5, 5, 6, OK_, 1, 6),
+			OB(0, TR, A, 0, 7, 8, OK_, 1),
+			OB(0, TR, A, 0, 9, 10, EMPTY, 0),
+			OB(0, TR, B, 0, 11, 12, EMPTY, 0),
+		};
+		EXPECT(&s, a1, h, 1, "a waiting select takes B's value; its "
+		    "send case leaves A's queue");
+	}
+	{
+		/* the receive served its send case (5 went in), and the
+		 * re-poll took B's value too */
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 5, 1, 2, PEND, 0, 0),
+			OB(0, TR, A, 0, 3, 4, OK_, 1),
+			OB(2, TS, B, 6, 5, 6, OK_, 0),
+			SL(1, SREP, 5, 7, 8, OK_, 1, 6),
+			OB(0, TR, A, 0, 9, 10, OK_, 5),
+			OB(0, TR, A, 0, 11, 12, EMPTY, 0),
+			OB(0, TR, B, 0, 13, 14, EMPTY, 0),
+		};
+		EXPECT(&w, a1, h, 0, "two cases completing (send case served, "
+		    "receive case took a value)");
+	}
+	{
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 5, 1, 2, PEND, 0, 0),
+			OB(0, CL, A, 0, 3, 4, NEWLY, 0),
+			SL(1, SREP, 5, 5, 6, CLOSED, 0, 0),
+			OB(0, TR, A, 0, 7, 8, OK_, 1),
+			OB(0, TR, A, 0, 9, 10, CLOSED, 0),
+		};
+		EXPECT(&s, a1, h, 1, "a close fails the waiting send case: "
+		    "CLOSED, case 0");
+	}
+	{
+		/* blocking: registered behind 1, then served; T2's send
+		 * future registered behind it */
+		const struct lin_op h[] = {
+			SL(1, SBLK, 5, 1, 10, OK_, 0, 0),
+			O(2, SP, 6, 2, 3, PEND, 0),
+			OB(0, TR, A, 0, 4, 5, OK_, 1),
+			OB(0, TR, A, 0, 6, 7, OK_, 5),
+			O(2, SR, 6, 8, 9, OK_, 0),
+			OB(0, TR, A, 0, 11, 12, OK_, 6),
+			OB(0, TR, A, 0, 13, 14, EMPTY, 0),
+		};
+		EXPECT(&s, a1, h, 1, "a blocking select that waited in A's "
+		    "queue and was served inside its interval");
+	}
+
+	/* PENDING and EMPTY ----------------------------------------------- */
+	{
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 0, 1, 2, PEND, 0, 0),
+			OB(0, TR, A, 0, 3, 4, OK_, 1),
+			SL(1, SCAN, 0, 5, 6, CANC, 0, 0),
+		};
+		EXPECT(&w, a1, h, 0, "PENDING while a case was ready "
+		    "throughout (A held 1)");
+	}
+	{
+		const struct lin_op h[] = {
+			SL(1, STRY, 0, 1, 2, EMPTY, 0, 0),
+			OB(0, TR, A, 0, 3, 4, OK_, 1),
+		};
+		EXPECT(&w, a1, h, 0, "select_try EMPTY while a case was "
+		    "ready throughout");
+	}
+	{
+		/* room in A and nobody waiting: the send case goes in */
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 5, 1, 2, PEND, 0, 0),
+			SL(1, SCAN, 5, 3, 4, CANC, 0, 0),
+		};
+		EXPECT(&w, e, h, 0, "PENDING with room for the send case");
+		EXPECT(&w, a1, h, 1, "... which is fine with A full");
+	}
+	{
+		/*
+		 * Each case looked at on its own.  The select tries A (empty),
+		 * then B; between, T2 fills A and T3 empties B: at no one
+		 * point were both empty.  The library tries the cases one
+		 * after the other (select_impl.h: try each case's try
+		 * operation; a poll polls each case's future), as crossbeam
+		 * does; only a select that locks every object (Go) answers
+		 * EMPTY at one point.
+		 */
+		const struct lin_op h[] = {
+			SL(1, STRY, 0, 1, 10, EMPTY, 0, 0),
+			OB(2, TS, A, 6, 2, 3, OK_, 0),
+			OB(3, TR, B, 0, 4, 5, OK_, 3),
+			OB(0, TR, A, 0, 11, 12, OK_, 6),
+			OB(0, TR, A, 0, 13, 14, EMPTY, 0),
+			OB(0, TR, B, 0, 15, 16, EMPTY, 0),
+		};
+		EXPECT(&w, b3, h, 1, "select_try EMPTY: A empty at one point, "
+		    "B at another, never both at once");
+		EXPECT(&s, b3, h, 0, "... not with one point per EMPTY");
+	}
+	{
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 0, 1, 10, PEND, 0, 0),
+			OB(2, TS, A, 6, 2, 3, OK_, 0),
+			OB(3, TR, B, 0, 4, 5, OK_, 3),
+			SL(1, SCAN, 0, 11, 12, CANC, 0, 0),
+			OB(0, TR, A, 0, 13, 14, OK_, 6),
+			OB(0, TR, B, 0, 15, 16, EMPTY, 0),
+		};
+		EXPECT(&w, b3, h, 1, "a select future PENDING the same way");
+		EXPECT(&s, b3, h, 0, "... not with one point per PENDING");
+	}
+	{
+		/* lin_select found this one in a plain build (A capacity 1, B
+		 * capacity 1, from [1] and [3], tickets less 106160): T2's
+		 * select_try [12, 18] answers EMPTY while T0 takes 1 from A,
+		 * puts 4 in, then takes 3 from B - A was empty only while B
+		 * held 3; T2 looked at A then, and at B after T0's receive */
+		const struct lin_op h[] = {
+			OB(2, TS, A, 6, 9, 10, FULL, 0),
+			SL(0, STRY, 0, 11, 13, OK_, 0, 1),
+			SL(2, STRY, 0, 12, 18, EMPTY, 0, 0),
+			OB(0, TS, A, 4, 14, 15, OK_, 0),
+			OB(0, TR, B, 0, 16, 17, OK_, 3),
+			OB(2, TR, B, 0, 19, 20, EMPTY, 0),
+			SL(2, SPOLL, 0, 21, 22, OK_, 0, 4),
+			OB(2, TS, B, 10, 23, 24, OK_, 0),
+			OB(1, TR, A, 0, 25, 26, EMPTY, 0),
+			OB(1, TR, B, 0, 27, 28, OK_, 10),
+			OB(1, TR, B, 0, 29, 30, EMPTY, 0),
+			OB(1, TR, B, 0, 31, 32, EMPTY, 0),
+			OB(3, TR, B, 0, 33, 34, EMPTY, 0),
+			OB(3, TR, A, 0, 35, 36, EMPTY, 0),
+			OB(3, TS, A, 7, 37, 38, OK_, 0),
+			SL(3, STRY, 11, 39, 40, EMPTY, 0, 0),
+			OB(3, TS, A, 15, 41, 42, FULL, 0),
+			OB(0, TR, A, 0, 399, 400, OK_, 7),
+			OB(0, TR, A, 0, 401, 402, EMPTY, 0),
+			OB(0, TR, B, 0, 403, 404, EMPTY, 0),
+		};
+
+		EXPECT(&w, a1b3, h, 1, "lin_select (plain): select_try EMPTY "
+		    "with A looked at while empty, B after T0 took 3");
+		EXPECT(&s, a1b3, h, 0, "... not with one point per EMPTY");
+	}
+	{
+		/* lin_select found this one under TSan (A capacity 1, B
+		 * capacity 1, tickets less 903900): T0's select_try [37, 48]
+		 * answers EMPTY, but A held 6, then 4 (T2's receive served
+		 * T0's waiting select) until T3 took 4 at [46, 47], and B
+		 * held 7 from T3's try_send at [42, 43] on: B was looked at
+		 * before 43, A after 46 */
+		const struct lin_op h[] = {
+			OB(2, TR, B, 0, 25, 26, EMPTY, 0),
+			SL(2, SPOLL, 0, 27, 28, OK_, 0, 1),
+			OB(2, TS, A, 6, 29, 30, OK_, 0),
+			OB(2, TR, B, 0, 31, 32, EMPTY, 0),
+			SL(0, SPOLL, 4, 33, 36, PEND, 0, 0),
+			SL(2, SPOLL, 10, 34, 35, PEND, 0, 0),
+			SL(0, STRY, 0, 37, 48, EMPTY, 0, 0),
+			OB(2, TR, A, 0, 38, 39, OK_, 6),
+			SL(2, SCAN, 10, 40, 41, CANC, 0, 0),
+			OB(3, TS, B, 7, 42, 43, OK_, 0),
+			OB(3, TS, B, 11, 44, 45, FULL, 0),
+			SL(3, SPOLL, 0, 46, 47, OK_, 0, 4),
+			OB(1, TR, A, 0, 49, 50, EMPTY, 0),
+			OB(1, TR, A, 0, 51, 53, EMPTY, 0),
+			SL(0, SREP, 4, 52, 58, OK_, 0, 0),
+			OB(1, TS, B, 5, 54, 55, FULL, 0),
+			OB(1, TR, A, 0, 56, 57, EMPTY, 0),
+			O(0, SP, 12, 59, 60, OK_, 0),
+			OB(1, CL, A, 0, 61, 63, NEWLY, 0),
+			OB(0, TR, A, 0, 62, 64, OK_, 12),
+			SL(0, SPOLL, 16, 65, 66, OK_, 1, 7),
+			OB(0, TR, A, 0, 183, 184, CLOSED, 0),
+			OB(0, TR, B, 0, 185, 186, EMPTY, 0),
+		};
+
+		EXPECT(&w, a1, h, 1, "lin_select (TSan): select_try EMPTY "
+		    "with B looked at before T3 filled it and A after T3 "
+		    "emptied it");
+		EXPECT(&s, a1, h, 0, "... not with one point per EMPTY");
+	}
+	{
+		/* The send case was looked at (A full) before the close, B
+		 * after T3 emptied it; the close sets no MISSED, so the poll
+		 * answers PENDING and the re-poll CLOSED. */
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 5, 1, 10, PEND, 0, 0),
+			OB(0, CL, A, 0, 5, 6, NEWLY, 0),
+			OB(3, TR, B, 0, 7, 8, OK_, 3),
+			SL(1, SREP, 5, 11, 12, CLOSED, 0, 0),
+			OB(0, TR, A, 0, 13, 14, OK_, 1),
+			OB(0, TR, A, 0, 15, 16, CLOSED, 0),
+		};
+		EXPECT(&w, a1b3, h, 1, "PENDING: the send case looked at "
+		    "before a close, B after");
+		EXPECT(&s, a1b3, h, 0, "... not with one point per PENDING");
+	}
+	{
+		/* The receive freed room while the owner polled: a server
+		 * passed over the send case and set MISSED, so the owner
+		 * looked again - and took the room, or found it closed.
+		 * PENDING is wrong either way. */
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 5, 1, 10, PEND, 0, 0),
+			OB(0, TR, A, 0, 2, 3, OK_, 1),
+			OB(0, CL, A, 0, 4, 5, NEWLY, 0),
+			SL(1, SREP, 5, 11, 12, CLOSED, 0, 0),
+			OB(0, TR, A, 0, 13, 14, CLOSED, 0),
+		};
+		EXPECT(&w, a1, h, 0, "PENDING after room passed the send case "
+		    "by and A closed (MISSED makes the owner look again)");
+	}
+
+	/* passed over while its owner polls (select_claim.h, BUSY) --------- */
+	{
+		/* T2's send future waits behind T1's select; the receive
+		 * comes while T1 re-polls, passes over its send case and
+		 * serves T2 */
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 5, 1, 2, PEND, 0, 0),
+			O(2, SP, 6, 3, 4, PEND, 0),
+			SL(1, SREP, 5, 5, 12, PEND, 0, 0),
+			OB(0, TR, A, 0, 6, 7, OK_, 1),
+			O(2, SR, 6, 8, 9, OK_, 0),
+			/* this one serves the select, waiting again */
+			OB(0, TR, A, 0, 13, 14, OK_, 6),
+			SL(1, SCAN, 5, 15, 16, OK_, 0, 0),
+			OB(0, TR, A, 0, 17, 18, OK_, 5),
+			OB(0, TR, A, 0, 19, 20, EMPTY, 0),
+		};
+		EXPECT(&w, a1, h, 1, "a receive during the select's re-poll "
+		    "serves the sender queued behind its send case");
+		EXPECT(&f, a1, h, 0, "... not if servers never pass over a "
+		    "select being polled");
+	}
+	{
+		/* the same receive, with nobody polling the select */
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 5, 1, 2, PEND, 0, 0),
+			O(2, SP, 6, 3, 4, PEND, 0),
+			OB(0, TR, A, 0, 5, 6, OK_, 1),
+			O(2, SR, 6, 7, 8, OK_, 0),
+			SL(1, SREP, 5, 9, 12, PEND, 0, 0),
+			OB(0, TR, A, 0, 13, 14, OK_, 6),
+			SL(1, SCAN, 5, 15, 16, CANC, 0, 0),
+		};
+		EXPECT(&w, a1, h, 0, "the sender behind a waiting select "
+		    "served first, nobody polling the select");
+	}
+
+	{
+		/* lin_select found this one under TSan (A capacity 1, B
+		 * capacity 1, tickets less 620000): T1's select waits with
+		 * 9 in A's queue; during its re-poll [85, 91] T2's select_try
+		 * takes 8, and T2's send poll registers behind 9 and, as 9
+		 * is being polled, serves itself (10 goes in); T1's receive
+		 * then takes 10 and serves 9 (the cancel: case 0) */
+		const struct lin_op h[] = {
+			OB(0, TR, B, 0, 67, 70, EMPTY, 0),
+			OB(1, TR, B, 0, 68, 69, EMPTY, 0),
+			OB(1, TS, B, 5, 71, 74, OK_, 0),
+			OB(0, TS, A, 4, 72, 73, FULL, 0),
+			OB(1, TR, A, 0, 75, 77, OK_, 1),
+			O(0, SP, 8, 76, 78, OK_, 0),
+			SL(1, SPOLL, 9, 79, 84, PEND, 0, 0),
+			SL(0, SPOLL, 0, 80, 81, OK_, 1, 5),
+			OB(0, TR, B, 0, 82, 83, EMPTY, 0),
+			SL(1, SREP, 9, 85, 91, PEND, 0, 0),
+			OB(2, TS, A, 6, 86, 87, FULL, 0),
+			SL(2, STRY, 0, 88, 89, OK_, 0, 8),
+			O(2, SP, 10, 90, 96, OK_, 0),
+			OB(1, TR, A, 0, 92, 93, OK_, 10),
+			SL(1, SCAN, 9, 94, 95, OK_, 0, 0),
+			OB(3, TR, B, 0, 97, 99, EMPTY, 0),
+			SL(2, SPOLL, 14, 98, 104, PEND, 0, 0),
+			OB(3, TR, B, 0, 100, 101, EMPTY, 0),
+			OB(3, TS, A, 7, 102, 103, FULL, 0),
+			OB(2, TS, A, 18, 105, 106, FULL, 0),
+			SL(2, SREP, 14, 107, 108, PEND, 0, 0),
+			SL(2, SCAN, 14, 109, 110, CANC, 0, 0),
+			OB(0, TR, A, 0, 431, 432, OK_, 9),
+			OB(0, TR, A, 0, 433, 434, EMPTY, 0),
+			OB(0, TR, B, 0, 435, 436, EMPTY, 0),
+		};
+
+		EXPECT(&w, a1, h, 1, "lin_select (TSan): a send poll "
+		    "registers behind a select being re-polled and serves "
+		    "itself");
+		EXPECT(&f, a1, h, 0, "... not if servers never pass over a "
+		    "select being polled");
+	}
+
+	/* B unbuffered: a try_send on B meets a waiting receive case ------ */
+	{
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 5, 1, 2, PEND, 0, 0),
+			OB(2, TS, B, 6, 3, 4, OK_, 0),
+			OB(0, TR, A, 0, 5, 6, OK_, 1),
+			SL(1, SREP, 5, 7, 8, OK_, 1, 6),
+			OB(0, TR, A, 0, 9, 10, EMPTY, 0),
+		};
+		EXPECT(&su, ua1, h, 1, "B unbuffered: a try_send meets the "
+		    "waiting select (case 1); its send case leaves A's queue");
+	}
+	{
+		/* the broken select's shape: met on B and served on A */
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 5, 1, 2, PEND, 0, 0),
+			OB(2, TS, B, 6, 3, 4, OK_, 0),
+			OB(0, TR, A, 0, 5, 6, OK_, 1),
+			OB(0, TR, A, 0, 7, 8, OK_, 5),
+			SL(1, SREP, 5, 9, 10, OK_, 1, 6),
+		};
+		const struct lin_op h0[] = {
+			SL(1, SPOLL, 5, 1, 2, PEND, 0, 0),
+			OB(2, TS, B, 6, 3, 4, OK_, 0),
+			OB(0, TR, A, 0, 5, 6, OK_, 1),
+			OB(0, TR, A, 0, 7, 8, OK_, 5),
+			SL(1, SREP, 5, 9, 10, OK_, 0, 0),
+		};
+		EXPECT(&wu, ua1, h, 0, "B unbuffered: met on B and served on "
+		    "A (answering case 1)");
+		EXPECT(&wu, ua1, h0, 0, "... (answering case 0: 6 was sent to "
+		    "nobody)");
+	}
+	{
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 0, 1, 2, PEND, 0, 0),
+			OB(2, TS, B, 6, 3, 4, FULL, 0),
+			SL(1, SCAN, 0, 5, 6, CANC, 0, 0),
+		};
+		EXPECT(&wu, ue, h, 0, "B unbuffered: try_send FULL while a "
+		    "select waits to receive, nobody polling it");
+	}
+	{
+		const struct lin_op h[] = {
+			SL(1, SPOLL, 0, 1, 2, PEND, 0, 0),
+			SL(1, SREP, 0, 3, 6, PEND, 0, 0),
+			OB(2, TS, B, 6, 4, 5, FULL, 0),
+			SL(1, SCAN, 0, 7, 8, CANC, 0, 0),
+		};
+		EXPECT(&wu, ue, h, 1, "B unbuffered: try_send FULL while the "
+		    "only waiting receiver is a select being polled");
+		EXPECT(&fu, ue, h, 0, "... not if servers never pass over a "
+		    "select being polled");
+	}
+	{
+		/* lin_select found this one (a plain run, B unbuffered):
+		 * T3's select {recv A, recv B} has waited on B since before
+		 * T1's; T1's try_send on B comes while T3 re-polls, passes
+		 * over it and meets T1's own select, whose send case then
+		 * leaves A's queue; T3 takes 10 from A and the room stays
+		 * free for 13 */
+		const struct lin_op h[] = {
+			SL(3, SPOLL, 0, 1, 2, PEND, 0, 0),
+			OB(2, TS, A, 10, 3, 4, OK_, 0),
+			SL(1, SPOLL, 5, 5, 7, PEND, 0, 0),
+			SL(3, SREP, 0, 6, 10, OK_, 0, 10),
+			OB(1, TS, B, 9, 8, 9, OK_, 0),
+			OB(1, TS, A, 13, 11, 12, OK_, 0),
+			SL(1, SCAN, 5, 13, 14, OK_, 1, 9),
+			OB(0, TR, A, 0, 15, 16, OK_, 13),
+			OB(0, TR, A, 0, 17, 18, EMPTY, 0),
+		};
+
+		EXPECT(&wu, ue, h, 1, "B unbuffered: a try_send passes over "
+		    "the oldest waiting select (being polled) and meets the "
+		    "next");
+		EXPECT(&fu, ue, h, 0, "... not if servers never pass over a "
+		    "select being polled");
+	}
+}
+
 static void
 hand_written(void)
 {
@@ -1077,13 +1536,63 @@ fill_result(const struct lin_model *m, uint64_t s, struct lin_op *op,
 
 /* Does the witness order replay through the model?  h: the history the
  * search ran on (lin_checked(): with the model's second steps). */
+/* The same for a model with several next states (succ): every state
+ * the order may reach, as a set. */
+static int
+replays_succ(const struct lin_model *m, const struct lin_history *h,
+    const int *order)
+{
+	static uint64_t cur[256], nxt[256];
+	uint64_t succ[LIN_MAX_SUCC];
+	int nc = 1, nn;
+
+	cur[0] = h->init;
+	for (int k = 0; k < h->n; k++) {
+		const struct lin_op *op = &h->ops[order[k]];
+
+		nn = 0;
+		for (int a = 0; a < nc; a++) {
+			int ns = m->succ(m, cur[a], op, succ);
+
+			for (int b = 0; b < ns; b++) {
+				int d;
+
+				for (d = 0; d < nn && nxt[d] != succ[b]; d++)
+					;
+				if (d == nn && nn < 256)
+					nxt[nn++] = succ[b];
+			}
+		}
+		if (nn == 0)
+			return 0;
+		memcpy(cur, nxt, sizeof(cur[0]) * (size_t)nn);
+		nc = nn;
+	}
+	return 1;
+}
+
 static int
 replays(const struct lin_model *m, const struct lin_history *h,
     const int *order)
 {
-	uint64_t s = h->init, next;
+	uint64_t s = h->init, next, done = 0;
 	int seen[LIN_MAX_OPS] = { 0 };
 
+	/* each operation once, after what must come first (a second step
+	 * after its operation, a select's steps before it), in real time */
+	for (int k = 0; k < h->n; k++) {
+		uint64_t need = lin_checked_need(order[k]);
+
+		if (seen[order[k]]++ || (done & need) != need)
+			return 0;
+		done |= (uint64_t)1 << order[k];
+		for (int j = k + 1; j < h->n; j++)
+			if (h->ops[order[j]].res < h->ops[order[k]].inv)
+				return 0;
+	}
+	if (m->succ != NULL)
+		return replays_succ(m, h, order);
+	memset(seen, 0, sizeof(seen));
 	for (int k = 0; k < h->n; k++) {
 		const struct lin_op *op = &h->ops[order[k]];
 
@@ -1494,6 +2003,352 @@ random_future_histories(const char *name, const struct lin_model *m,
 		    weak->name);
 }
 
+/*
+ * Random select histories (lin_model_select), linearizable by
+ * construction: the model is run at points on a clock that only moves
+ * forward, each result one it accepts there (and one of its next states,
+ * at random).  A select future's poll or re-poll and a blocking select
+ * take two points: its registration (or the start of its polling), and
+ * later its own step - other threads' operations may come in between,
+ * and pass over its cases; an answer EMPTY or PENDING looks at each case
+ * just before its own step.  Blocking selects (threads 1-3) that are
+ * still waiting at the end are freed by a close of A.  Each thread owns
+ * at most one future at a time, and cancels it at the end.  The history
+ * must be accepted with a witness order that replays.
+ */
+struct sgen {
+	const struct lin_model *m;
+	uint64_t s;
+	int kind[4];		/* 0 none, 1 select, 2 send future */
+	uint64_t tag[4];	/* the future's send value (0: {recv, recv}) */
+	int open[4];		/* index of a two-point operation under way */
+	unsigned next_k[4];
+	uint64_t last_res[4], clock;
+};
+
+/* Apply op (its result filled in) at s: 1 and a random next state in
+ * *next, or 0. */
+static int
+sgen_apply(const struct lin_model *m, uint64_t s, const struct lin_op *op,
+    uint64_t *next)
+{
+	uint64_t succ[LIN_MAX_SUCC], t[LIN_MAX_SUCC];
+	int n = m->succ(m, s, op, succ), k = 0;
+
+	/* a send poll answering OK here has been served at this point (its
+	 * LIN_SENT follows it at once) */
+	for (int i = 0; i < n; i++) {
+		struct lin_op q = *op;
+
+		q.code = LIN_SENT;
+		if (op->code != LIN_SEND_POLL || op->st != ACHAN_OK ||
+		    m->succ(m, succ[i], &q, t) > 0)
+			succ[k++] = succ[i];
+	}
+	if (k < 1)
+		return 0;
+	*next = succ[lin_randn((unsigned)k)];
+	return 1;
+}
+
+/* The looks of an answer EMPTY or PENDING, at s (weak model). */
+static int
+sgen_looks(const struct lin_model *m, uint64_t *s, const struct lin_op *op)
+{
+	struct lin_op q = *op;
+
+	if (!(op->code == LIN_SEL_TRY && op->st == ACHAN_EMPTY) &&
+	    !((op->code == LIN_SEL_POLL || op->code == LIN_SEL_REPOLL) &&
+	    op->st == ACHAN_PENDING))
+		return 1;
+	q.of = op->code;
+	q.code = LIN_SEL_LOOK;
+	for (unsigned c = 0; c < 2; c++) {
+		q.idx = (uint8_t)c;
+		if (!sgen_apply(m, *s, &q, s))
+			return 0;
+	}
+	return 1;
+}
+
+/* Fill in a result the model accepts for op at g->s (one of them, at
+ * random), and move to a next state.  0 if none (a blocking select that
+ * must wait on). */
+static int
+sgen_result(struct sgen *g, struct lin_op *op)
+{
+	static const int sts[] = { ACHAN_OK, ACHAN_CLOSED, ACHAN_FULL,
+		ACHAN_EMPTY, ACHAN_PENDING, ACHAN_CANCELLED,
+		ACHAN_NEWLY_CLOSED, ACHAN_ALREADY_CLOSED };
+	struct { int st, idx; uint64_t val; } cand[64];
+	int nc = 0;
+	uint64_t t;
+
+	for (unsigned i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
+		for (int x = 0; x < 2; x++)
+			for (uint64_t v = 0; v < 64; v++) {
+				uint64_t s = g->s;
+
+				op->st = sts[i];
+				op->idx = (uint8_t)x;
+				op->val = v;
+				if (op->code == LIN_SEL && sts[i] == ACHAN_PENDING)
+					continue;
+				if (sgen_looks(g->m, &s, op) &&
+				    sgen_apply(g->m, s, op, &t) && nc < 64) {
+					cand[nc].st = sts[i];
+					cand[nc].idx = x;
+					cand[nc++].val = v;
+				}
+				if (sts[i] != ACHAN_OK)
+					break;	/* no value */
+			}
+	if (nc == 0)
+		return 0;
+	nc = (int)lin_randn((unsigned)nc);
+	op->st = cand[nc].st;
+	op->idx = (uint8_t)cand[nc].idx;
+	op->val = cand[nc].val;
+	if (!sgen_looks(g->m, &g->s, op) || !sgen_apply(g->m, g->s, op, &g->s))
+		bail_out("select generator: a result stopped fitting");
+	return 1;
+}
+
+static uint64_t
+sgen_point(struct sgen *g, unsigned t)
+{
+	g->clock += 1 + lin_randn(3);
+	if (g->clock <= g->last_res[t])
+		g->clock = g->last_res[t] + 1;
+	return g->clock;
+}
+
+/* the operation's tickets: inv before its first point, res after its
+ * last; distinct, order kept (128 * t + index) */
+static void
+sgen_times(struct sgen *g, struct lin_op *op, unsigned t, uint64_t first,
+    uint64_t last, int index)
+{
+	uint64_t inv = first - lin_randn((unsigned)(first < 8 ? first : 8));
+
+	op->inv = (inv > g->last_res[t] ? inv : g->last_res[t] + 1) * 128 +
+	    (uint64_t)index;
+	g->last_res[t] = last + 1 + lin_randn(10);
+	op->res = g->last_res[t] * 128 + 64 + (uint64_t)index;
+}
+
+/* finish thread t's two-point operation (its own step now) */
+static int
+sgen_finish(struct sgen *g, struct lin_history *h, unsigned t)
+{
+	struct lin_op *op = &h->ops[g->open[t]];
+	uint64_t first = op->inv;
+
+	if (!sgen_result(g, op))
+		return 0;
+	sgen_times(g, op, t, first, sgen_point(g, t), g->open[t]);
+	if (op->code != LIN_SEL)
+		g->kind[t] = op->st == ACHAN_PENDING ? 1 : 0;
+	g->open[t] = -1;
+	return 1;
+}
+
+static void
+random_select_histories(const char *name, const struct lin_model *m,
+    int nops, unsigned long count)
+{
+	static struct lin_history h;
+	int order[LIN_MAX_OPS];
+	unsigned long good = 0, witnessed = 0, fails = 0, pending = 0;
+	unsigned long served = 0, passed = 0, max_steps = 0;
+	struct lin_model fifo = *m;
+	double t0 = lin_now();
+	int unbuf = m->cap_b == 0;
+
+	fifo.split_select |= LIN_SEL_FIFO;
+	for (unsigned long it = 0; it < count; it++) {
+		struct sgen g;
+		struct lin_stats st = { 0, 0, 0 };
+		const uint64_t atags[2] = { 1, 2 };
+		unsigned alen = lin_randn(m->cap + 1), closes = 0;
+
+		memset(&g, 0, sizeof(g));
+		g.m = m;
+		g.s = lin_select_state(m, alen, atags, lin_randn(2), 3);
+		for (unsigned t = 0; t < 4; t++) {
+			g.open[t] = -1;
+			g.next_k[t] = 1;
+		}
+		h.n = 0;
+		h.init = g.s;
+		for (int i = 0, cost = 0; h.n < nops && cost < 52 &&
+		    i < 4 * nops; i++) {
+			unsigned t = lin_randn(4), r = lin_randn(24);
+			struct lin_op op;
+			uint64_t p;
+
+			if (g.open[t] >= 0) {
+				if (lin_randn(3) == 0)
+					(void)sgen_finish(&g, &h, t);
+				continue;
+			}
+			memset(&op, 0, sizeof(op));
+			op.thread = (uint8_t)t;
+			op.obj = (uint8_t)lin_randn(2);
+			if (r < 4) {
+				op.code = LIN_TRY_SEND;
+				op.arg = 4u * g.next_k[t]++ + t;
+			} else if (r < 8) {
+				op.code = LIN_TRY_RECV;
+			} else if (r < 9 && closes < 2) {
+				op.code = LIN_CLOSE;
+				closes++;
+			} else if (r < 12) {
+				op.code = LIN_SEL_TRY;
+				op.arg = lin_randn(2) ? 4u * g.next_k[t]++ + t : 0;
+			} else if (r < 14 && t != 0 && g.kind[t] == 0) {
+				/* (a thread waits in a queue once at most) */
+				op.code = LIN_SEL;
+				op.arg = lin_randn(2) ? 4u * g.next_k[t]++ + t : 0;
+			} else if (r >= 14 && !(unbuf && t == 0)) {
+				/* the thread's future */
+				if (g.kind[t] == 0) {
+					op.code = !unbuf && lin_randn(3) == 0 ?
+					    LIN_SEND_POLL : LIN_SEL_POLL;
+					op.arg = op.code == LIN_SEND_POLL ||
+					    lin_randn(2) ?
+					    4u * g.next_k[t]++ + t : 0;
+					g.tag[t] = op.arg;
+				} else {
+					int cancel = lin_randn(3) == 0;
+
+					op.arg = g.tag[t];
+					op.code = g.kind[t] == 2 ?
+					    (cancel ? LIN_SEND_CANCEL :
+					    LIN_SEND_REPOLL) : (cancel ?
+					    LIN_SEL_CANCEL : LIN_SEL_REPOLL);
+				}
+			} else {
+				continue;
+			}
+			if (op.code != LIN_TRY_SEND && op.code != LIN_TRY_RECV &&
+			    op.code != LIN_CLOSE)
+				op.obj = 0;
+			/* the checker's steps: a registration and two looks
+			 * at most per select, a LIN_SENT per send poll */
+			cost += 1 + (op.code == LIN_SEL_TRY ? 2 :
+			    op.code == LIN_SEL || op.code == LIN_SEL_POLL ||
+			    op.code == LIN_SEL_REPOLL ? 3 :
+			    op.code == LIN_SEND_POLL ? 1 : 0);
+			p = sgen_point(&g, t);
+			if (op.code == LIN_SEL || op.code == LIN_SEL_POLL ||
+			    op.code == LIN_SEL_REPOLL) {
+				/* its registration (or start of polling)
+				 * now; its own step later */
+				struct lin_op q = op;
+
+				if (op.arg != 0 || unbuf) {
+					q.of = op.code;
+					q.code = op.code == LIN_SEL_REPOLL ?
+					    LIN_SEL_BEGIN : LIN_SEL_REG;
+					if (!sgen_apply(m, g.s, &q, &g.s))
+						bail_out("%s: cannot register",
+						    name);
+				}
+				op.inv = p;	/* for sgen_finish */
+				g.open[t] = h.n;
+				h.ops[h.n++] = op;
+				continue;
+			}
+			/* a send poll answering OK may have registered and
+			 * been served at once (the checker flags it so) */
+			if (op.code == LIN_SEND_POLL)
+				op.flags = LIN_F_MAY_WAIT;
+			if (!sgen_result(&g, &op))
+				bail_out("%s: no result fits a %s", name,
+				    lin_opname(op.code));
+			op.flags = 0;
+			if (op.code == LIN_SEND_POLL)
+				g.kind[t] = op.st == ACHAN_PENDING ? 2 : 0;
+			if (op.code == LIN_SEND_REPOLL)
+				g.kind[t] = op.st == ACHAN_PENDING ? 2 : 0;
+			if (op.code == LIN_SEND_CANCEL || op.code == LIN_SEL_CANCEL)
+				g.kind[t] = 0;
+			served += (op.code == LIN_SEL_CANCEL && op.st == ACHAN_OK);
+			sgen_times(&g, &op, t, p, p, h.n);
+			h.ops[h.n++] = op;
+		}
+		/* the end: polls finish; blocking selects still waiting are
+		 * freed by a close of A (a thread with nothing under way) */
+		for (unsigned t = 0; t < 4; t++)
+			if (g.open[t] >= 0 && h.ops[g.open[t]].code != LIN_SEL &&
+			    !sgen_finish(&g, &h, t))
+				bail_out("%s: a poll found no answer", name);
+		for (unsigned t = 0; t < 4; t++) {
+			struct lin_op op;
+			uint64_t p;
+
+			if (g.open[t] < 0 || sgen_finish(&g, &h, t))
+				continue;
+			memset(&op, 0, sizeof(op));
+			op.code = LIN_CLOSE;
+			p = sgen_point(&g, 0);
+			if (!sgen_result(&g, &op))
+				bail_out("%s: close", name);
+			sgen_times(&g, &op, 0, p, p, h.n);
+			h.ops[h.n++] = op;
+			if (!sgen_finish(&g, &h, t))
+				bail_out("%s: a blocking select still waits "
+				    "after a close of A", name);
+		}
+		for (unsigned t = 0; t < 4; t++) {
+			struct lin_op op;
+			uint64_t p;
+
+			if (g.kind[t] == 0)
+				continue;
+			memset(&op, 0, sizeof(op));
+			op.thread = (uint8_t)t;
+			op.arg = g.tag[t];
+			op.code = g.kind[t] == 2 ? LIN_SEND_CANCEL :
+			    LIN_SEL_CANCEL;
+			p = sgen_point(&g, t);
+			if (!sgen_result(&g, &op))
+				bail_out("%s: cancel", name);
+			sgen_times(&g, &op, t, p, p, h.n);
+			h.ops[h.n++] = op;
+		}
+		for (int i = 0; i < h.n; i++)
+			pending += h.ops[i].st == ACHAN_PENDING;
+		for (int i = h.n - 1; i > 0; i--) {
+			int j = (int)lin_randn((unsigned)i + 1);
+			struct lin_op tmp = h.ops[i];
+
+			h.ops[i] = h.ops[j];
+			h.ops[j] = tmp;
+		}
+		if (lin_check(m, &h, &st, order)) {
+			good++;
+			witnessed += (unsigned long)replays(m, lin_checked(),
+			    order);
+		} else if (fails++ == 0) {
+			lin_print(m, &h);
+		}
+		if (!lin_check(&fifo, &h, NULL, NULL))
+			passed++;
+		if (st.steps > max_steps)
+			max_steps = st.steps;
+	}
+	ok(good == count && witnessed == count,
+	    "%s: %lu random linearizable select histories accepted, each with "
+	    "a witness order that replays", name, good);
+	diag("  %lu PENDING answers, %lu selects cancelled after a server "
+	    "completed them; %lu histories need a select passed over (the "
+	    "strict FIFO model rejects them); %.1f us per history, at most "
+	    "%lu steps", pending, served, passed,
+	    (lin_now() - t0) * 1e6 / (double)count, max_steps);
+}
+
 int
 main(void)
 {
@@ -1511,6 +2366,7 @@ main(void)
 	lin_model_chan_2step(&w2, 2);
 	hand_written();
 	hand_written_futures();
+	hand_written_select();
 	random_histories("channel, capacity 1", &c1, &w1, 0, w_chan, 24, n);
 	random_histories("channel, capacity 2", &c2, &w2, 0, w_chan, 28, n);
 	random_histories("unbuffered channel", &lin_model_unbuffered, NULL, 0,
@@ -1529,6 +2385,19 @@ main(void)
 	    2, 28, n);
 	random_future_histories("unbuffered channel with futures",
 	    &lin_model_unbuffered_futures, NULL, 0, 28, n);
+	{
+		struct lin_model s11, s21, s10;
+
+		lin_model_select(&s11, 1, 1, LIN_SEL_LOOKS);
+		lin_model_select(&s21, 2, 1, LIN_SEL_LOOKS);
+		lin_model_select(&s10, 1, 0, LIN_SEL_LOOKS);
+		random_select_histories("select, A capacity 1, B capacity 1",
+		    &s11, 24, n);
+		random_select_histories("select, A capacity 2, B capacity 1",
+		    &s21, 24, n);
+		random_select_histories("select, A capacity 1, B unbuffered",
+		    &s10, 24, n);
+	}
 	lin_pool_stop();
 	return done_testing();
 }

@@ -8,7 +8,8 @@
 # per program; sanitizer builds default to an eighth (LIN_SANITIZED).
 
 check_LIBRARIES += lin/liblin.a
-lin_liblin_a_SOURCES = lin/lin_check.c lin/lin_run.c lin/lin.h
+lin_liblin_a_SOURCES = lin/lin_check.c lin/lin_run.c lin/lin_select_model.c \
+	lin/lin.h
 if SANITIZED
 LIN_SAN_CPPFLAGS = -DLIN_SANITIZED
 else
@@ -20,7 +21,8 @@ lin_tests = \
 	lin/lin_selftest \
 	lin/lin_chan \
 	lin/lin_oneshot \
-	lin/lin_state
+	lin/lin_state \
+	lin/lin_select
 
 check_PROGRAMS += $(lin_tests)
 TESTS += $(lin_tests)
@@ -33,4 +35,6 @@ lin_lin_oneshot_SOURCES = lin/lin_oneshot.c
 lin_lin_oneshot_LDADD = lin/liblin.a $(LDADD)
 lin_lin_state_SOURCES = lin/lin_state.c
 lin_lin_state_LDADD = lin/liblin.a $(LDADD)
+lin_lin_select_SOURCES = lin/lin_select.c
+lin_lin_select_LDADD = lin/liblin.a $(LDADD)
 EXTRA_DIST += lin/README.md
