@@ -1,12 +1,15 @@
 /*
- * t/select_missed.c - a select's owner passing another select's waiting
+ * t/hook_regressions.c - defects found by lin/, made deterministic with
+ * the library's fault hooks (compiled into this program, as
+ * t/fault_inject does), so that each stays fixed.
+ *
+ * 1. A select's owner passing another select's waiting
  * send case while serving a ring's room must make that select look again,
  * whichever of the two lies at the lower address (lin/ found the room
  * stranded: a select marked itself instead, then completed elsewhere, and
  * the other answered PENDING over free room, never woken).
  *
- * Deterministic, with the library's fault hooks (compiled into this
- * program, as t/fault_inject): S2 = select {send A 2, recv B}, S3 = select
+ * S2 = select {send A 2, recv B}, S3 = select
  * {recv A, recv C}; A capacity 1, B and C unbuffered.  S3 waits (A empty);
  * main sends 1 into A (S3 is woken).  A second thread polls S2 for the
  * first time: A is full, its send case registers, and that thread is held
@@ -14,6 +17,12 @@
  * its receive case takes 1 and serves A's waiting senders, passing S2's
  * send case.  Then S2's poll goes on: it must complete (or, if it answers
  * PENDING, its waker must come).
+ *
+ * 2. An unbuffered channel's close fails the send queue, unlocks, then
+ * fails the receive queue (chan_close).  A receive future re-polled in
+ * between must answer CLOSED, as a first poll would: lin_chan caught it
+ * answering PENDING after a try_send had seen the channel closed.  The
+ * closing thread is held at CHAN_CLOSE, between the two.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -29,6 +38,7 @@
 #include "tap.h"
 
 static atomic_int armed, paused, resume;
+static atomic_int close_armed, close_paused, close_resume;
 static pthread_t prod;
 static __thread int is_prod;	/* the producer thread, set by itself */
 
@@ -41,6 +51,12 @@ achan__fault(int point, const void *arg)
 		atomic_store(&armed, 0);
 		atomic_store(&paused, 1);
 		while (!atomic_load(&resume))
+			;
+	}
+	if (point == ACHAN__FP_CHAN_CLOSE && atomic_load(&close_armed)) {
+		atomic_store(&close_armed, 0);
+		atomic_store(&close_paused, 1);
+		while (!atomic_load(&close_resume))
 			;
 	}
 }
@@ -129,11 +145,51 @@ run(int s2_lower)
 	return 0;
 }
 
+static struct achan_chan *U;
+
+static void *
+closer(void *arg)
+{
+	(void)arg;
+	(void)achan_chan_close(U);
+	return NULL;
+}
+
+static void
+close_window(void)
+{
+	struct achan_chan_recv_future f;
+	struct achan_waker wk = { wake, &w3 };
+	pthread_t t;
+	uint64_t out = 0, v = 7;
+	int r;
+
+	achan_chan_create(&U, 8, 0, 0);
+	achan_chan_recv_future_init(&f, U, &out);
+	ok(achan_chan_recv_poll(&f, &wk) == ACHAN_PENDING,
+	    "unbuffered: a receive future waits");
+	atomic_store(&close_armed, 1);
+	pthread_create(&t, NULL, closer, NULL);
+	while (!atomic_load(&close_paused))
+		;
+	ok(achan_chan_try_send(U, &v) == ACHAN_CLOSED,
+	    "close half done: try_send sees the channel closed");
+	r = achan_chan_recv_poll(&f, &wk);
+	ok(r == ACHAN_CLOSED, "the receive future re-polled then: %s (CLOSED)",
+	    achan_strerror(r));
+	if (r == ACHAN_PENDING)
+		(void)achan_chan_recv_cancel(&f);
+	atomic_store(&close_resume, 1);
+	pthread_join(t, NULL);
+	ok(achan_chan_destroy(U) == ACHAN_OK, "destroy: nothing registered");
+}
+
 int
 main(void)
 {
 	tap_watchdog(20);
 	(void)run(1);
 	(void)run(0);
+	close_window();
 	return done_testing();
 }
