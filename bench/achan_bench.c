@@ -23,6 +23,11 @@
  *           rendezvous channel); the main thread sends i on one and waits
  *           for an echo thread to return it on the other, N times.
  *           Metric: nanoseconds per round trip.
+ *   select-cost [OPS]     achan only, one thread: what a biased select over
+ *           two channels costs when its first case is ready, against a
+ *           plain achan_chan_try_recv() (see select_cost_run); ns per
+ *           operation and the ratio.  OPS default 4,000,000 per run; also
+ *           printed after the default matrix.
  *
  * Measurement: every thread exists before the clock starts (start
  * barrier); wall time is CLOCK_MONOTONIC from the first worker's start to
@@ -966,6 +971,123 @@ static int report(const struct options *o, const struct cell *cells, unsigned in
 }
 
 /* ------------------------------------------------------------------------ */
+/* The cost of a select whose first case is ready (issue 15's target).      */
+
+/*
+ * One thread, two channels A and B of capacity SC_BATCH, B always empty.
+ * Each round fills A with SC_BATCH values (try_send, untimed) and then
+ * takes them out one by one with the operation under test, timed as a
+ * whole (two clock reads per SC_BATCH operations):
+ *   try_recv     achan_chan_try_recv(A)                    - the baseline
+ *   select       achan_select(recv A, recv B), BIASED      - blocking form
+ *   select_try   achan_select_try(recv A, recv B), BIASED
+ * The case array is set up once and reused, as a loop would.  Every
+ * operation must answer OK (index 0) and the values' sum is checked.
+ */
+#define SC_BATCH 1024
+#define SC_OPS 4000000
+enum { SC_TRY_RECV, SC_SELECT, SC_SELECT_TRY, SC_N };
+static const char *const sc_names[SC_N] = { "try_recv", "select", "select_try" };
+
+static double select_cost_run(int op, struct achan_chan *a, struct achan_chan *b,
+		uint64_t ops)
+{
+	struct achan_select_case cs[2];
+	uint64_t v = 0, seq = 0, sum = 0, done = 0;
+	double t = 0.0, t0;
+	size_t idx = 0;
+	int st = ACHAN_OK;
+
+	achan_select_case_chan_recv(&cs[0], a, &v);
+	achan_select_case_chan_recv(&cs[1], b, &v);
+	while (done < ops) {
+		uint64_t k = ops - done < SC_BATCH ? ops - done : SC_BATCH;
+
+		for (uint64_t i = 0; i < k; i++, seq++)
+			if ((st = achan_chan_try_send(a, &seq)) != ACHAN_OK)
+				goto fail;
+		t0 = bench_now();
+		switch (op) {
+		case SC_TRY_RECV:
+			for (uint64_t i = 0; i < k; i++) {
+				st = achan_chan_try_recv(a, &v);
+				if (__builtin_expect(!!(st != ACHAN_OK), 0))
+					goto fail;
+				sum += v;
+			}
+			break;
+		case SC_SELECT:
+			for (uint64_t i = 0; i < k; i++) {
+				st = achan_select(cs, 2, ACHAN_SELECT_BIASED, &idx);
+				if (__builtin_expect(!!(st != ACHAN_OK || idx != 0), 0))
+					goto fail;
+				sum += v;
+			}
+			break;
+		default:
+			for (uint64_t i = 0; i < k; i++) {
+				st = achan_select_try(cs, 2, ACHAN_SELECT_BIASED, &idx);
+				if (__builtin_expect(!!(st != ACHAN_OK || idx != 0), 0))
+					goto fail;
+				sum += v;
+			}
+			break;
+		}
+		t += bench_now() - t0;
+		done += k;
+	}
+	if (sum != bench_expected_sum(ops)) {
+		fprintf(stderr, "FAIL select-cost %s: sum %llu, expected %llu\n", sc_names[op],
+				(unsigned long long)sum,
+				(unsigned long long)bench_expected_sum(ops));
+		exit(1);
+	}
+	return t * 1e9 / (double)ops;
+fail:
+	fprintf(stderr, "FAIL select-cost %s: %s (index %zu)\n", sc_names[op],
+			achan_strerror(st), idx);
+	exit(1);
+}
+
+/* REPS interleaved runs of each operation (order rotated every rep, after
+ * one untimed warm-up run of each); prints medians and select / try_recv. */
+static void select_cost(unsigned int reps, uint64_t ops)
+{
+	static double ns[SC_N][MAX_REPS];
+	struct achan_chan *a, *b;
+	double med[SC_N];
+	int st;
+
+	if ((st = achan_chan_create(&a, sizeof(uint64_t), SC_BATCH, 0)) != ACHAN_OK ||
+			(st = achan_chan_create(&b, sizeof(uint64_t), SC_BATCH, 0)) != ACHAN_OK) {
+		fprintf(stderr, "FAIL select-cost: achan_chan_create: %s\n", achan_strerror(st));
+		exit(1);
+	}
+	for (int k = 0; k < SC_N; k++)
+		(void)select_cost_run(k, a, b, ops / 10 + 1);
+	for (unsigned int r = 0; r < reps; r++)
+		for (int k = 0; k < SC_N; k++) {
+			int op = (int)((k + r) % SC_N);
+
+			ns[op][r] = select_cost_run(op, a, b, ops);
+		}
+	for (int k = 0; k < SC_N; k++)
+		med[k] = median(ns[k], reps);
+	printf("\nselect cost, one thread, 2 channels of capacity %d, the first case ready "
+			"(second channel empty), ACHAN_SELECT_BIASED; median of %u runs of %llu "
+			"operations, ns per operation:\n", SC_BATCH, reps, (unsigned long long)ops);
+	printf("  %-42s %8.1f ns/op\n", "achan_chan_try_recv (baseline)", med[SC_TRY_RECV]);
+	printf("  %-42s %8.1f ns/op  %5.2fx try_recv (target <= 2x)\n",
+			"achan_select, 2 cases, biased", med[SC_SELECT],
+			med[SC_SELECT] / med[SC_TRY_RECV]);
+	printf("  %-42s %8.1f ns/op  %5.2fx try_recv\n", "achan_select_try, 2 cases, biased",
+			med[SC_SELECT_TRY], med[SC_SELECT_TRY] / med[SC_TRY_RECV]);
+	fflush(stdout);
+	achan_chan_destroy(b);
+	achan_chan_destroy(a);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Command line.                                                            */
 
 /*
@@ -990,6 +1112,7 @@ static void usage(FILE *f, int code)
 		"usage: achan-bench [options]                      default matrix\n"
 		"       achan-bench [options] stream P C CAP MSGS   one stream cell\n"
 		"       achan-bench [options] pingpong CAP ROUNDTRIPS\n"
+		"       achan-bench [options] select-cost [OPS]     biased select vs try_recv\n"
 		"options:\n"
 		"  --reps N          runs per cell and impl (default 5)\n"
 		"  --impl LIST       comma list of achan,mutexq,ckring (default all)\n"
@@ -1120,8 +1243,18 @@ int main(int argc, char **argv)
 		.impl_on = { true, true, true } };
 	struct cell cells[MAX_CELLS];
 	unsigned int n;
+	int st;
 
 	parse_options(argc, argv, &o);
+	if (optind < argc && strcmp(argv[optind], "select-cost") == 0) {
+		uint64_t ops = SC_OPS;
+
+		if (argc - optind > 2 || (argc - optind == 2 &&
+				(bench_parse_u64(argv[optind + 1], &ops) || ops < 1)))
+			usage(stderr, 2);
+		select_cost(o.reps, ops);
+		return 0;
+	}
 	n = parse_cells(argc, argv, &o, cells);
 	if (!o.impl_on[0] && !o.impl_on[1] && !o.impl_on[2])
 		usage(stderr, 2);
@@ -1131,5 +1264,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	print_cap_notes(&o, cells, n);
 	run_matrix(&o, cells, n);
-	return report(&o, cells, n);
+	st = report(&o, cells, n);
+	if (argc == optind && o.impl_on[0])
+		select_cost(o.reps, (uint64_t)((double)SC_OPS * o.scale) + 1);
+	return st;
 }
