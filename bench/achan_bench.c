@@ -23,6 +23,11 @@
  *           rendezvous channel); the main thread sends i on one and waits
  *           for an echo thread to return it on the other, N times.
  *           Metric: nanoseconds per round trip.
+ *   select-cost [OPS]     achan only, one thread: what a biased select over
+ *           two channels costs when its first case is ready, against a
+ *           plain achan_chan_try_recv() (see select_cost_run); ns per
+ *           operation and the ratio.  OPS default 4,000,000 per run; also
+ *           printed after the default matrix.
  *
  * Measurement: every thread exists before the clock starts (start
  * barrier); wall time is CLOCK_MONOTONIC from the first worker's start to
@@ -966,6 +971,159 @@ static int report(const struct options *o, const struct cell *cells, unsigned in
 }
 
 /* ------------------------------------------------------------------------ */
+/* The cost of a select whose first case is ready (issue 15's target).      */
+
+/*
+ * One thread, two channels A and B of capacity SC_BATCH, B always empty.
+ * A batch fills A with SC_BATCH values (try_send, untimed) and then takes
+ * them out one by one with the operation under test, timed as a whole (two
+ * clock reads per SC_BATCH operations, ~0.05 ns per operation):
+ *   try_recv     achan_chan_try_recv(A)                    - the baseline
+ *   select       achan_select(recv A, recv B), BIASED      - blocking form
+ *   select_try   achan_select_try(recv A, recv B), BIASED
+ * The case array is set up once and reused, as a loop would.  Every
+ * operation must answer OK (index 0) and the values' sum is checked.
+ *
+ * A run does OPS / SC_BATCH batches of each operation, interleaved batch by
+ * batch (the order rotated every batch), and its figure per operation is
+ * the median over its batches: a batch lasts 10-50 us, far less than a
+ * scheduler slice, so a preemption or another process's burst spoils a few
+ * batches, not the figure.  The table shows the median over the runs.
+ */
+#define SC_BATCH 1024
+#define SC_OPS 4000000
+enum { SC_TRY_RECV, SC_SELECT, SC_SELECT_TRY, SC_N };
+static const char *const sc_names[SC_N] = { "try_recv", "select", "select_try" };
+
+struct sc_state {
+	struct achan_chan *a, *b;
+	struct achan_select_case cs[2];
+	uint64_t v, seq, sum[SC_N], n[SC_N];
+};
+
+static void sc_fail(int op, int st, size_t idx)
+{
+	fprintf(stderr, "FAIL select-cost %s: %s (index %zu)\n", sc_names[op],
+			achan_strerror(st), idx);
+	exit(1);
+}
+
+/* One batch of op: ns per operation. */
+static double sc_batch(struct sc_state *s, int op)
+{
+	uint64_t sum = 0, first = s->seq;
+	size_t idx = 0;
+	double t0, t1;
+	int st;
+
+	for (uint64_t i = 0; i < SC_BATCH; i++, s->seq++)
+		if ((st = achan_chan_try_send(s->a, &s->seq)) != ACHAN_OK)
+			sc_fail(op, st, 0);
+	t0 = bench_now();
+	switch (op) {
+	case SC_TRY_RECV:
+		for (uint64_t i = 0; i < SC_BATCH; i++) {
+			st = achan_chan_try_recv(s->a, &s->v);
+			if (__builtin_expect(st != ACHAN_OK, 0))
+				sc_fail(op, st, 0);
+			sum += s->v;
+		}
+		break;
+	case SC_SELECT:
+		for (uint64_t i = 0; i < SC_BATCH; i++) {
+			st = achan_select(s->cs, 2, ACHAN_SELECT_BIASED, &idx);
+			if (__builtin_expect(st != ACHAN_OK || idx != 0, 0))
+				sc_fail(op, st, idx);
+			sum += s->v;
+		}
+		break;
+	default:
+		for (uint64_t i = 0; i < SC_BATCH; i++) {
+			st = achan_select_try(s->cs, 2, ACHAN_SELECT_BIASED, &idx);
+			if (__builtin_expect(st != ACHAN_OK || idx != 0, 0))
+				sc_fail(op, st, idx);
+			sum += s->v;
+		}
+		break;
+	}
+	t1 = bench_now();
+	/* the values first .. first + SC_BATCH - 1, each exactly once */
+	if (sum != SC_BATCH * first + (uint64_t)SC_BATCH * (SC_BATCH - 1) / 2) {
+		fprintf(stderr, "FAIL select-cost %s: wrong values\n", sc_names[op]);
+		exit(1);
+	}
+	s->n[op] += SC_BATCH;
+	return (t1 - t0) * 1e9 / SC_BATCH;
+}
+
+/* REPS runs of OPS operations each (after one warm-up run of a tenth);
+ * prints the median ns per operation and select / try_recv. */
+static void select_cost(unsigned int reps, uint64_t ops)
+{
+	static double run_ns[SC_N][MAX_REPS];
+	struct sc_state s = { 0 };
+	uint64_t batches = (ops + SC_BATCH - 1) / SC_BATCH;
+	double *bt[SC_N], med[SC_N], ratio_med[SC_N];
+	int st;
+
+	if ((st = achan_chan_create(&s.a, sizeof(uint64_t), SC_BATCH, 0)) != ACHAN_OK ||
+			(st = achan_chan_create(&s.b, sizeof(uint64_t), SC_BATCH, 0)) != ACHAN_OK) {
+		fprintf(stderr, "FAIL select-cost: achan_chan_create: %s\n", achan_strerror(st));
+		exit(1);
+	}
+	achan_select_case_chan_recv(&s.cs[0], s.a, &s.v);
+	achan_select_case_chan_recv(&s.cs[1], s.b, &s.v);
+	for (int k = 0; k < SC_N; k++)
+		if ((bt[k] = malloc(batches * sizeof(double))) == NULL) {
+			fprintf(stderr, "select-cost: out of memory\n");
+			exit(2);
+		}
+	for (uint64_t i = 0; i < batches / 10 + 1; i++)  /* warm-up */
+		for (int k = 0; k < SC_N; k++)
+			(void)sc_batch(&s, k);
+	for (unsigned int r = 0; r < reps; r++) {
+		for (uint64_t i = 0; i < batches; i++)
+			for (int k = 0; k < SC_N; k++) {
+				int op = (int)((k + i) % SC_N);
+
+				bt[op][i] = sc_batch(&s, op);
+			}
+		for (int k = 0; k < SC_N; k++)
+			run_ns[k][r] = median(bt[k], (unsigned int)batches);
+	}
+	for (int k = 0; k < SC_N; k++) {
+		double tmp[MAX_REPS];
+
+		memcpy(tmp, run_ns[k], reps * sizeof(double));
+		med[k] = median(tmp, reps);
+		/* ratios run by run (one run sees one machine state), then
+		 * their median */
+		for (unsigned int r = 0; r < reps; r++)
+			tmp[r] = run_ns[k][r] / run_ns[SC_TRY_RECV][r];
+		ratio_med[k] = median(tmp, reps);
+		free(bt[k]);
+	}
+	printf("\nselect cost, one thread, 2 channels of capacity %d, the first case ready "
+			"(the second channel empty), ACHAN_SELECT_BIASED; %u runs of %llu "
+			"operations each, interleaved in batches of %d; median ns per operation, "
+			"median of the runs' ratios:\n",
+			SC_BATCH, reps, (unsigned long long)(batches * SC_BATCH), SC_BATCH);
+	printf("  %-36s %7.1f ns/op\n", "achan_chan_try_recv (baseline)", med[SC_TRY_RECV]);
+	printf("  %-36s %7.1f ns/op  %5.2fx try_recv (target <= 2x)\n",
+			"achan_select, 2 cases, biased", med[SC_SELECT], ratio_med[SC_SELECT]);
+	printf("  %-36s %7.1f ns/op  %5.2fx try_recv\n", "achan_select_try, 2 cases, biased",
+			med[SC_SELECT_TRY], ratio_med[SC_SELECT_TRY]);
+	printf("  runs (try_recv / select / select_try ns/op):");
+	for (unsigned int r = 0; r < reps; r++)
+		printf(" %.1f/%.1f/%.1f", run_ns[SC_TRY_RECV][r], run_ns[SC_SELECT][r],
+				run_ns[SC_SELECT_TRY][r]);
+	printf("\n");
+	fflush(stdout);
+	achan_chan_destroy(s.b);
+	achan_chan_destroy(s.a);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Command line.                                                            */
 
 /*
@@ -990,6 +1148,7 @@ static void usage(FILE *f, int code)
 		"usage: achan-bench [options]                      default matrix\n"
 		"       achan-bench [options] stream P C CAP MSGS   one stream cell\n"
 		"       achan-bench [options] pingpong CAP ROUNDTRIPS\n"
+		"       achan-bench [options] select-cost [OPS]     biased select vs try_recv\n"
 		"options:\n"
 		"  --reps N          runs per cell and impl (default 5)\n"
 		"  --impl LIST       comma list of achan,mutexq,ckring (default all)\n"
@@ -1120,8 +1279,18 @@ int main(int argc, char **argv)
 		.impl_on = { true, true, true } };
 	struct cell cells[MAX_CELLS];
 	unsigned int n;
+	int st;
 
 	parse_options(argc, argv, &o);
+	if (optind < argc && strcmp(argv[optind], "select-cost") == 0) {
+		uint64_t ops = SC_OPS;
+
+		if (argc - optind > 2 || (argc - optind == 2 &&
+				(bench_parse_u64(argv[optind + 1], &ops) || ops < 1)))
+			usage(stderr, 2);
+		select_cost(o.reps, ops);
+		return 0;
+	}
 	n = parse_cells(argc, argv, &o, cells);
 	if (!o.impl_on[0] && !o.impl_on[1] && !o.impl_on[2])
 		usage(stderr, 2);
@@ -1131,5 +1300,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	print_cap_notes(&o, cells, n);
 	run_matrix(&o, cells, n);
-	return report(&o, cells, n);
+	st = report(&o, cells, n);
+	if (argc == optind && o.impl_on[0])
+		select_cost(o.reps, (uint64_t)((double)SC_OPS * o.scale) + 1);
+	return st;
 }

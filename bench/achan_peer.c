@@ -7,7 +7,7 @@
  *
  * CLI and output are the peers' (peers/README.md "CLI and output"):
  *
- *   achan-peer stream|pingpong PRODUCERS CONSUMERS CAPACITY MESSAGES
+ *   achan-peer stream|pingpong|select PRODUCERS CONSUMERS CAPACITY MESSAGES
  *
  *   stream:   achan,stream,P,C,cap,messages,seconds,mmsgs_per_s
  *             P threads send a disjoint slice each of 0..MESSAGES-1 with the
@@ -19,6 +19,18 @@
  *   pingpong: achan,pingpong,1,1,cap,roundtrips,seconds,ns_per_roundtrip
  *             two channels of CAPACITY; the main thread sends i on one and
  *             waits for the echo thread to send it back on the other.
+ *   select:   achan,select,P,C,cap,messages,seconds,mmsgs_per_s
+ *             (peers/run-select.sh) as stream, over two channels A and B of
+ *             CAPACITY: producer p sends its slice with achan_chan_send() to
+ *             A if p is even, else to B; the last producer of a channel
+ *             closes it (B at once when P == 1: it has none, as Go's
+ *             WaitGroup of zero and Rust's dropped sender do); each of the C
+ *             consumers loops on achan_select() over "recv A" and "recv B"
+ *             (default flavour: random start, as Go's select and
+ *             crossbeam's select!), switching a case to ACHAN_SELECT_NONE
+ *             when it answers ACHAN_CLOSED, until both are closed and
+ *             drained.  Count and sum are checked as for stream.
+ *             ACHAN_PEER_SELECT=biased uses ACHAN_SELECT_BIASED instead.
  *
  * All threads exist before the clock starts (start barrier); the clock is
  * CLOCK_MONOTONIC.  CAPACITY 0 is achan's native unbuffered (rendezvous)
@@ -39,8 +51,11 @@
 
 #define PEER "achan"
 
+enum workload { WL_STREAM, WL_PINGPONG, WL_SELECT };
+static const char *const wl_names[] = { "stream", "pingpong", "select" };
+
 struct args {
-	int pingpong;
+	enum workload wl;
 	uint64_t producers, consumers, capacity, messages;
 };
 
@@ -52,13 +67,16 @@ struct worker {
 } __attribute__((aligned(BENCH_CACHELINE)));
 
 static struct args A;
+/* stream: ch1; pingpong: ch1 there, ch2 back; select: ch1 = A, ch2 = B */
 static struct achan_chan *ch1, *ch2;
 static pthread_barrier_t start_bar;
-static atomic_ulong producers_left;
+/* producers still sending into ch1 (select: [0] into A, [1] into B) */
+static atomic_ulong producers_left[2];
+static unsigned select_flags;
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: %s stream|pingpong PRODUCERS CONSUMERS CAPACITY MESSAGES\n",
+	fprintf(stderr, "usage: %s stream|pingpong|select PRODUCERS CONSUMERS CAPACITY MESSAGES\n",
 			PEER);
 	exit(2);
 }
@@ -68,9 +86,11 @@ static void parse_args(int argc, char **argv)
 	if (argc != 6)
 		usage();
 	if (strcmp(argv[1], "stream") == 0)
-		A.pingpong = 0;
+		A.wl = WL_STREAM;
 	else if (strcmp(argv[1], "pingpong") == 0)
-		A.pingpong = 1;
+		A.wl = WL_PINGPONG;
+	else if (strcmp(argv[1], "select") == 0)
+		A.wl = WL_SELECT;
 	else {
 		fprintf(stderr, "%s: unknown workload '%s'\n", PEER, argv[1]);
 		exit(2);
@@ -88,10 +108,11 @@ static void parse_args(int argc, char **argv)
 /* An achan call answered something it should not have: FAIL and exit 1. */
 static void fail_status(const char *what, int st)
 {
-	printf("%s,%s,%llu,%llu,%llu,%llu,FAIL,FAIL\n", PEER,
-			A.pingpong ? "pingpong" : "stream",
-			(unsigned long long)(A.pingpong ? 1 : A.producers),
-			(unsigned long long)(A.pingpong ? 1 : A.consumers),
+	int pp = A.wl == WL_PINGPONG;
+
+	printf("%s,%s,%llu,%llu,%llu,%llu,FAIL,FAIL\n", PEER, wl_names[A.wl],
+			(unsigned long long)(pp ? 1 : A.producers),
+			(unsigned long long)(pp ? 1 : A.consumers),
 			(unsigned long long)A.capacity, (unsigned long long)A.messages);
 	fprintf(stderr, "FAIL %s: %s returned %s\n", PEER, what, achan_strerror(st));
 	exit(1);
@@ -110,6 +131,9 @@ static struct achan_chan *make_chan(void)
 static void *producer(void *arg)
 {
 	struct worker *w = arg;
+	/* select: even producers feed A (ch1), odd ones B (ch2) */
+	unsigned side = A.wl == WL_SELECT ? (unsigned)(w->id % 2) : 0;
+	struct achan_chan *ch = side ? ch2 : ch1;
 	uint64_t first, count;
 
 	bench_slice(A.messages, A.producers, w->id, &first, &count);
@@ -117,7 +141,7 @@ static void *producer(void *arg)
 	w->t_start = bench_now();
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t v = first + i;
-		int st = achan_chan_send(ch1, &v);
+		int st = achan_chan_send(ch, &v);
 
 		if (st != ACHAN_OK) {
 			w->err = st;
@@ -126,8 +150,8 @@ static void *producer(void *arg)
 	}
 	/* The last producer out closes: acq_rel orders every producer's sends
 	 * before the close. */
-	if (atomic_fetch_sub_explicit(&producers_left, 1, memory_order_acq_rel) == 1)
-		achan_chan_close(ch1);
+	if (atomic_fetch_sub_explicit(&producers_left[side], 1, memory_order_acq_rel) == 1)
+		achan_chan_close(ch);
 	w->t_end = bench_now();
 	return NULL;
 }
@@ -152,6 +176,41 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
+/* select: wait on "recv A" and "recv B" at once until both are closed and
+ * drained; a closed channel's case becomes ACHAN_SELECT_NONE (Go's nil
+ * channel, crossbeam's never()). */
+static void *consumer_select(void *arg)
+{
+	struct worker *w = arg;
+	struct achan_select_case c[2];
+	uint64_t v, n = 0, sum = 0;
+	unsigned open = 2;
+	size_t i;
+	int st = ACHAN_OK;
+
+	achan_select_case_chan_recv(&c[0], ch1, &v);
+	achan_select_case_chan_recv(&c[1], ch2, &v);
+	pthread_barrier_wait(&start_bar);
+	w->t_start = bench_now();
+	while (open > 0) {
+		st = achan_select(c, 2, select_flags, &i);
+		if (st == ACHAN_OK) {
+			n++;
+			sum += v;
+		} else if (st == ACHAN_CLOSED) {
+			achan_select_case_none(&c[i]);
+			open--;
+		} else {
+			w->err = st;
+			break;
+		}
+	}
+	w->t_end = bench_now();
+	w->n = n;
+	w->sum = sum;
+	return NULL;
+}
+
 static void *echo(void *arg)
 {
 	struct worker *w = arg;
@@ -169,8 +228,10 @@ static void *echo(void *arg)
 	return NULL;
 }
 
+/* stream and select: P producers, C consumers, one clock over all of them */
 static void run_stream(void)
 {
+	int sel = A.wl == WL_SELECT;
 	uint64_t P = A.producers, C = A.consumers, n = 0, sum = 0;
 	pthread_t *th = calloc(P + C, sizeof(*th));
 	struct worker *w = aligned_alloc(BENCH_CACHELINE, (P + C) * sizeof(*w));
@@ -182,11 +243,21 @@ static void run_stream(void)
 	}
 	memset(w, 0, (P + C) * sizeof(*w));
 	ch1 = make_chan();
-	atomic_store(&producers_left, (unsigned long)P);
+	if (sel) {
+		ch2 = make_chan();
+		/* A gets the even producers, B the odd ones */
+		atomic_store(&producers_left[0], (unsigned long)((P + 1) / 2));
+		atomic_store(&producers_left[1], (unsigned long)(P / 2));
+		if (P / 2 == 0)
+			achan_chan_close(ch2);  /* no producer: closed from the start */
+	} else {
+		atomic_store(&producers_left[0], (unsigned long)P);
+	}
 	pthread_barrier_init(&start_bar, NULL, (unsigned)(P + C + 1));
 	for (uint64_t i = 0; i < P + C; i++) {
 		w[i].id = i < P ? i : i - P;
-		if (pthread_create(&th[i], NULL, i < P ? producer : consumer, &w[i])) {
+		if (pthread_create(&th[i], NULL, i < P ? producer :
+				sel ? consumer_select : consumer, &w[i])) {
 			fprintf(stderr, "%s: pthread_create failed\n", PEER);
 			exit(2);
 		}
@@ -198,7 +269,8 @@ static void run_stream(void)
 	t1 = w[0].t_end;
 	for (uint64_t i = 0; i < P + C; i++) {
 		if (w[i].err)
-			fail_status(i < P ? "achan_chan_send" : "achan_chan_recv", w[i].err);
+			fail_status(i < P ? "achan_chan_send" :
+					sel ? "achan_select" : "achan_chan_recv", w[i].err);
 		if (w[i].t_start < t0)
 			t0 = w[i].t_start;
 		if (w[i].t_end > t1)
@@ -209,7 +281,7 @@ static void run_stream(void)
 		}
 	}
 	if (n != A.messages || sum != bench_expected_sum(A.messages)) {
-		printf("%s,stream,%llu,%llu,%llu,%llu,FAIL,FAIL\n", PEER,
+		printf("%s,%s,%llu,%llu,%llu,%llu,FAIL,FAIL\n", PEER, wl_names[A.wl],
 				(unsigned long long)P, (unsigned long long)C,
 				(unsigned long long)A.capacity, (unsigned long long)A.messages);
 		fprintf(stderr, "FAIL %s: received %llu msgs sum %llu, expected %llu sum %llu\n",
@@ -218,10 +290,13 @@ static void run_stream(void)
 				(unsigned long long)bench_expected_sum(A.messages));
 		exit(1);
 	}
-	printf("%s,stream,%llu,%llu,%llu,%llu,%.6f,%.3f\n", PEER, (unsigned long long)P,
+	printf("%s,%s,%llu,%llu,%llu,%llu,%.6f,%.3f\n", PEER, wl_names[A.wl],
+			(unsigned long long)P,
 			(unsigned long long)C, (unsigned long long)A.capacity,
 			(unsigned long long)A.messages, t1 - t0,
 			(double)A.messages / (t1 - t0) / 1e6);
+	if (sel)
+		achan_chan_destroy(ch2);
 	achan_chan_destroy(ch1);
 	free(w);
 	free(th);
@@ -285,7 +360,7 @@ static void report_rusage(void)
 	if (e == NULL || strcmp(e, "1") != 0 || getrusage(RUSAGE_SELF, &ru) != 0)
 		return;
 	fprintf(stderr, "NOTE %s rusage: %s %llu %llu %llu %llu nvcsw=%ld nivcsw=%ld user=%.3f sys=%.3f\n",
-			PEER, A.pingpong ? "pingpong" : "stream",
+			PEER, wl_names[A.wl],
 			(unsigned long long)A.producers, (unsigned long long)A.consumers,
 			(unsigned long long)A.capacity, (unsigned long long)A.messages,
 			ru.ru_nvcsw, ru.ru_nivcsw,
@@ -295,8 +370,12 @@ static void report_rusage(void)
 
 int main(int argc, char **argv)
 {
+	const char *flavour = getenv("ACHAN_PEER_SELECT");
+
 	parse_args(argc, argv);
-	if (A.pingpong)
+	if (flavour != NULL && strcmp(flavour, "biased") == 0)
+		select_flags = ACHAN_SELECT_BIASED;
+	if (A.wl == WL_PINGPONG)
 		run_pingpong();
 	else
 		run_stream();

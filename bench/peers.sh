@@ -7,7 +7,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 # usage: bench/peers.sh [--build DIR | --peer PATH] [--work DIR] [--bin DIR]
-#                       [--matrix 2cpu|16cpu] [LABEL]
+#                       [--matrix 2cpu|16cpu|select] [LABEL]
 #
 #   --build DIR   achan build directory: runs `make -C DIR bench/achan-peer`
 #                 and measures DIR/bench/achan-peer.  Default: ./bench/achan-peer
@@ -20,8 +20,16 @@
 #                 nothing is built.
 #   --matrix M    2cpu (default): run.sh's cells; 16cpu: run16.sh's cells
 #                 (stream 1x1 4x1 8x1 15x1 2x2 4x4 8x8 cap 1024, N_STREAM
-#                 messages, default 2,000,000; ping-pong cap 0) with REPS=3.
-#   LABEL         names the result files (default: <nproc>cpu, as run.sh).
+#                 messages, default 2,000,000; ping-pong cap 0) with REPS=3;
+#                 select: run-select.sh's cells (consumers waiting on two
+#                 channels at once: select 2x1, 4x1, 4x4 cap 1024, 2x1 cap 0;
+#                 peers gochan crossbeam flume) plus two reference cells,
+#                 stream 2x1 cap 0 (every peer's plain unbuffered stream,
+#                 achan's included, with the select cap 0 cell's count) and
+#                 ping-pong cap 0 (for linefloor, the cross-core floor).
+#                 bench/peers-select.sh is this with --matrix select.
+#   LABEL         names the result files (default: <nproc>cpu, as run.sh;
+#                 select: select-<nproc>cpu, as run-select.sh).
 #
 # What it does:
 #   1. builds the peers with the peers' own recipe: PEERS_DIR/run.sh with
@@ -57,7 +65,9 @@
 #   REPS=5  RUN_TIMEOUT=10 (s per run)  SKIP_BUILD (see 1.)
 #   DEADLINE_S=0 (> 0: runs after that many seconds are recorded as NOTRUN)
 #   N_1P1C N_4P1C N_4P1C_CAP20 N_4P4C N_16P1C N_PINGPONG  (message counts)
-#   PEERS        override the peer list (labels in PEERS_WORK/build)
+#   N_SEL_2P1C N_SEL_4P1C N_SEL_4P4C N_SEL_RDV  (select matrix, as run-select.sh)
+#   PEERS        override the peer list (labels in PEERS_WORK/build; select
+#                matrix default: gochan crossbeam flume, as run-select.sh)
 #   CPU_BASELINE=1  subtract start-up CPU (see the note below); 0: do not
 #   EXTRA_PEER   more executables with the peers' CLI, shown as extra columns
 #                (not counted as "best blocking peer")
@@ -69,7 +79,9 @@
 # never parks) and achan.  Ratios are ratios of rates, so > 1 always means
 # achan is faster: stream achan_Mmsg/s / peer_Mmsg/s, pingpong
 # peer_ns / achan_ns.  The CPU ratio is achan's CPU per message divided by
-# crossbeam's (< 1: achan uses less).
+# crossbeam's (< 1: achan uses less).  The select matrix has no ckring: its
+# last ratio column is achan / crossbeam, and a line under the table sets the
+# select cap 0 cell beside achan's own stream 2x1 cap 0 and linefloor.
 #
 # CPU: the peers time only their measured region, but CPU can only be had
 # for the whole process, whose start-up (exec, loader, Go runtime, creating
@@ -104,17 +116,18 @@ while [ $# -gt 0 ]; do
     *) [ -z "$label" ] || { usage >&2; exit 2; }; label=$1; shift ;;
     esac
 done
-label=${label:-$(nproc)cpu}
 case $matrix in
 2cpu) REPS=${REPS:-5} ;;
 16cpu) REPS=${REPS:-3} ;;
-*) echo "peers.sh: --matrix is 2cpu or 16cpu, not $matrix" >&2; exit 2 ;;
+select) REPS=${REPS:-5} label=${label:-select-$(nproc)cpu} ;;
+*) echo "peers.sh: --matrix is 2cpu, 16cpu or select, not $matrix" >&2; exit 2 ;;
 esac
+label=${label:-$(nproc)cpu}
 DEADLINE_S=${DEADLINE_S:-0}
 RUN_TIMEOUT=${RUN_TIMEOUT:-10}
 cpu_baseline=1
 [ "${CPU_BASELINE:-1}" = 1 ] || cpu_baseline=0
-for f in run.sh lib-run.sh summarize.sh; do
+for f in run.sh lib-run.sh summarize.sh $([ "$matrix" != select ] || echo run-select.sh); do
     [ -f "$PEERS_DIR/$f" ] || { echo "peers.sh: no $f in PEERS_DIR=$PEERS_DIR" >&2; exit 1; }
 done
 PEERS_DIR=$(cd "$PEERS_DIR" && pwd)
@@ -154,13 +167,19 @@ fi
 achan_lib=$(LD_LIBRARY_PATH=$achan_ld${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} ldd "$achan_exe" 2>/dev/null |
     awk '/libachan/ { print $3 }') || true
 echo "== achan-peer: $achan_exe${achan_lib:+ (libachan: $achan_lib)}" >&2
+smoke_wl=stream
+[ "$matrix" != select ] || smoke_wl=select
 smoke=$(LD_LIBRARY_PATH=$achan_ld${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
-    timeout -k 2 10 "$achan_exe" stream 2 1 16 1000) ||
+    timeout -k 2 10 "$achan_exe" $smoke_wl 2 1 16 1000) ||
     { echo "peers.sh: achan-peer smoke test failed: $smoke" >&2; exit 1; }
 
 # --- 2. peers -----------------------------------------------------------------
 RUST_PEERS="crossbeam flume stdmpsc tokio asyncchan"
-PEERS=${PEERS:-"mutexq ckring gochan $RUST_PEERS"}
+if [ "$matrix" = select ]; then
+    PEERS=${PEERS:-"gochan crossbeam flume"}
+else
+    PEERS=${PEERS:-"mutexq ckring gochan $RUST_PEERS"}
+fi
 skip_build=${SKIP_BUILD:-}
 peer_dir=$work/build
 if [ -n "$peers_bin" ]; then
@@ -179,7 +198,17 @@ if [ "$skip_build" != 1 ]; then
 fi
 
 # --- 3. the matrix: run.sh's (or run16.sh's) cells, counts and defaults ------
-if [ "$matrix" = 16cpu ]; then
+if [ "$matrix" = select ]; then
+    # run-select.sh's cells, then the two reference cells (see --matrix)
+    CELLS=(
+        "select 2 1 1024 ${N_SEL_2P1C:-1000000}"
+        "select 4 1 1024 ${N_SEL_4P1C:-500000}"
+        "select 4 4 1024 ${N_SEL_4P4C:-500000}"
+        "select 2 1 0 ${N_SEL_RDV:-100000}"
+        "stream 2 1 0 ${N_SEL_RDV:-100000}"
+        "pingpong 1 1 0 ${N_PINGPONG:-20000}"
+    )
+elif [ "$matrix" = 16cpu ]; then
     ns=${N_STREAM:-2000000}
     CELLS=(
         "stream 1 1 1024 $ns" "stream 4 1 1024 $ns" "stream 8 1 1024 $ns"
@@ -196,9 +225,18 @@ CELLS=(
     "pingpong 1 1 0 ${N_PINGPONG:-20000}"
 )
 fi
-# Warn when run.sh's matrix has changed under us (the lines above are copied).
+# Warn when run.sh's (run-select.sh's) matrix has changed under us (the
+# lines above are copied).
+# shellcheck disable=SC2016 # the literal text of run-select.sh is wanted
+[ "$matrix" != select ] || for n in 'select 2 1 1024 ${N_SEL_2P1C:-1000000}' \
+    'select 4 1 1024 ${N_SEL_4P1C:-500000}' 'select 4 4 1024 ${N_SEL_4P4C:-500000}' \
+    'select 2 1 0 ${N_SEL_RDV:-100000}' 'REPS=${REPS:-5}' 'RUN_TIMEOUT=${RUN_TIMEOUT:-10}' \
+    'PEERS=${PEERS:-"gochan crossbeam flume"}'; do
+    grep -qF -- "$n" "$PEERS_DIR/run-select.sh" ||
+        echo "peers.sh: WARNING: run-select.sh no longer has '$n': update CELLS in $0" >&2
+done
 # shellcheck disable=SC2016 # the literal text of run.sh is wanted
-[ "$matrix" = 16cpu ] || for n in 'stream 1 1 1024 ${N_1P1C:-2000000}' 'stream 4 1 1024 ${N_4P1C:-500000}' \
+[ "$matrix" != 2cpu ] || for n in 'stream 1 1 1024 ${N_1P1C:-2000000}' 'stream 4 1 1024 ${N_4P1C:-500000}' \
     'stream 4 1 20 ${N_4P1C_CAP20:-150000}' 'stream 4 4 1024 ${N_4P4C:-1000000}' \
     'stream 16 1 1024 ${N_16P1C:-100000}' 'pingpong 1 1 0 ${N_PINGPONG:-20000}' \
     'REPS=${REPS:-5}' 'RUN_TIMEOUT=${RUN_TIMEOUT:-10}'; do
@@ -289,7 +327,9 @@ sort -u -o "$NOTES" "$NOTES"
 
 # --- 4. CSV + markdown ----------------------------------------------------------
 order=$(for c in "${CMDS[@]}"; do basename "$c"; done | tr '\n' ' ')
-awk -F, -v OUTCSV="$OUTCSV" -v BASE="$cpu_baseline" -v ORDER="$order" -v EXTRAS="$extras" \
+sel=0
+[ "$matrix" != select ] || sel=1
+awk -F, -v OUTCSV="$OUTCSV" -v BASE="$cpu_baseline" -v ORDER="$order" -v EXTRAS="$extras" -v SEL="$sel" \
     -v HEADER="$header elapsed=${elapsed}s" '
 function isnum(x) { return x ~ /^[0-9.]+([eE][-+]?[0-9]+)?$/ }
 function med(s,   a, n, i, j, t) {
@@ -301,6 +341,7 @@ function fmt(v, pp) { v += 0; return (pp || v >= 100) ? sprintf("%.0f", v) : spr
 function word(w) { return w == "TIMEOUT" ? "stalls" : (w == "SKIP" ? "–" : w) }
 function rate(v, pp) { return pp ? 1 / v : v + 0 }
 function rt(x) { return x >= 10 ? sprintf("%.1f×", x) : sprintf("%.2f×", x) }
+function label(F) { return (F[1] == "pingpong") ? sprintf("ping-pong cap %s", F[4]) : sprintf("%s %s×%s cap %s", F[1], F[2], F[3], F[4]) }
 BEGIN { print "peer,workload,P,C,cap,messages,median_metric,min,max,median_cpu_s_per_mmsg" > OUTCSV }
 FNR == 1 { f++; next }
 f == 1 {   # results-LABEL-cpu0.csv (MESSAGES=1): peer,workload,P,C,cap,1,user_s,sys_s
@@ -333,16 +374,17 @@ END {
     split(EXTRAS, X, " "); for (i in X) extra[X[i]] = 1
     print "Side by side, one interleaved run (" HEADER ")"
     print ""
-    print "Medians; stream: Mmsg/s, higher is better; ping-pong: ns per round trip, lower is better."
+    print "Medians; stream" (SEL ? " and select" : "") ": Mmsg/s, higher is better; ping-pong: ns per round trip, lower is better."
     print "Best = best blocking peer (all but ckring, which spins, and achan); ratios are rate ratios (> 1: achan faster)."
     print ""
+    other = SEL ? "crossbeam" : "ckring"
     h = "| cell |"; s = "| --- |"
     for (i = 1; i <= np; i++) { h = h " " P[i] " |"; s = s " ---: |" }
-    print h " best blocking | achan ÷ best | achan ÷ ckring |"
+    print h " best blocking | achan ÷ best | achan ÷ " other " |"
     print s " --- | ---: | ---: |"
     for (k = 1; k <= nc; k++) {
         cell = cells[k]; split(cell, F, ","); pp = (F[1] == "pingpong")
-        lab = pp ? sprintf("ping-pong cap %s (%s)", F[4], F[5]) : sprintf("stream %s×%s cap %s (%s)", F[2], F[3], F[4], F[5])
+        lab = label(F) " (" F[5] ")"
         best = ""; bv = 0
         for (i = 1; i <= np; i++) {
             p = P[i]; v = val[cell, p]
@@ -356,10 +398,23 @@ END {
             if (p == best) t = "**" t "**"
             row = row " " t " |"
         }
-        a = val[cell, "achan"]; ck = val[cell, "ckring"]
+        a = val[cell, "achan"]; ck = val[cell, other]
         r1 = (best != "" && isnum(a)) ? rt(rate(a, pp) / rate(bv, pp)) : "–"
-        r2 = (isnum(a) && isnum(ck)) ? rt(rate(a, pp) / rate(ck, pp)) : (isnum(a) && ck == "TIMEOUT" ? "ckring stalls" : "–")
+        r2 = (isnum(a) && isnum(ck)) ? rt(rate(a, pp) / rate(ck, pp)) : (isnum(a) && ck == "TIMEOUT" ? other " stalls" : "–")
         print row " " (best == "" ? "–" : best " " fmt(bv, pp)) " | " r1 " | " r2 " |"
+        if (F[1] == "select" && F[4] == "0") rdv_sel = a
+        if (F[1] == "stream" && F[4] == "0") rdv_str = a
+        if (pp) floor_ns = val[cell, "linefloor"]
+    }
+    if (SEL) {
+        print ""
+        t = "Unbuffered: achan select 2×1 cap 0 " (isnum(rdv_sel) ? fmt(rdv_sel, 0) " Mmsg/s" : word(rdv_sel))
+        if (isnum(rdv_sel) && isnum(rdv_str))
+            t = t " = " rt(rdv_sel / rdv_str) " achan stream 2×1 cap 0 (" fmt(rdv_str, 0) " Mmsg/s, same run)"
+        if (isnum(floor_ns))
+            t = t "; linefloor " fmt(floor_ns, 1) " ns per cross-core round trip of one cache line (at most " \
+                sprintf("%.3g", 1e3 / floor_ns) " M round trips/s)"
+        print t "."
     }
     print ""
     print "CPU seconds (user + sys of the peer process) per million messages (ping-pong: per million round trips), median of the ok runs" \
@@ -371,7 +426,7 @@ END {
     print s " ---: |"
     for (k = 1; k <= nc; k++) {
         cell = cells[k]; split(cell, F, ","); pp = (F[1] == "pingpong")
-        lab = pp ? sprintf("ping-pong cap %s", F[4]) : sprintf("stream %s×%s cap %s", F[2], F[3], F[4])
+        lab = label(F)
         row = "| " lab " |"
         for (i = 1; i <= np; i++) {
             c = cpum[cell, P[i]]
