@@ -12,6 +12,8 @@
 #include "state_internal.h"
 #include "select_impl.h"
 
+/* initial-exec (select_claim.h): a few bytes of static TLS, no call to
+ * __tls_get_addr on the random start of every select */
 __thread struct achan_select *achan__tls_selecting;
 __thread uint64_t achan__select_rng;
 
@@ -83,11 +85,10 @@ achan_select_case_state_recv(struct achan_select_case *c, struct achan_state *st
  * future init: a live object, a buffer where the plain call needs one).
  */
 static int
-case_check(struct achan_select_case *c, struct achan_select *sel)
+case_check(const struct achan_select_case *c)
 {
 	const struct achan__once *o;
 
-	c->_sel = sel;
 	switch (c->kind) {
 	case ACHAN_SELECT_NONE:
 		return 2;
@@ -130,6 +131,7 @@ achan__select_init_futures(struct achan_select *sel)
 
 	for (i = 0; i < sel->_n; i++) {
 		c = &sel->_cases[i];
+		c->_sel = sel;
 		switch (c->kind) {
 		case ACHAN_SELECT_CHAN_SEND:
 			(void)achan_chan_send_future_init(&c->_f.send, c->obj,
@@ -158,31 +160,39 @@ achan__select_init_futures(struct achan_select *sel)
 }
 
 /*
- * Check everything, before any case is tried, and make sel a fresh select
- * over the cases.  *enabled: how many are not NONE.
+ * Check everything, before any case is tried, and write nothing: a select
+ * whose first look finds a case ready goes no further.  The flavour of the
+ * objects (1: ACHAN_LOCAL; 0 with none), or -1 for bad input.  *enabled:
+ * how many cases are not NONE.
  */
-static int
-sel_prepare(struct achan_select *sel, struct achan_select_case *cases,
-		size_t n, unsigned flags, size_t *enabled)
+static achan__always_inline int
+sel_check(const struct achan_select_case *cases, size_t n, unsigned flags,
+		size_t *enabled)
 {
 	int flavour = -1, f;
 	size_t i;
 
 	*enabled = 0;
-	if ((cases == NULL && n > 0) || n > ACHAN_SELECT_MAX_CASES ||
-	    (flags & ~ACHAN_SELECT_BIASED) != 0)
-		return ACHAN_EINVAL;
+	if (achan__unlikely((cases == NULL && n > 0) ||
+	    n > ACHAN_SELECT_MAX_CASES || (flags & ~ACHAN_SELECT_BIASED) != 0))
+		return -1;
 	for (i = 0; i < n; i++) {
-		f = case_check(&cases[i], sel);
-		if (f < 0)
-			return ACHAN_EINVAL;
+		f = case_check(&cases[i]);
 		if (f == 2)
 			continue;
-		if (flavour >= 0 && f != flavour)
-			return ACHAN_EINVAL;	/* local and thread-safe mixed */
+		if (achan__unlikely(f < 0 || (flavour >= 0 && f != flavour)))
+			return -1;	/* bad, or local and thread-safe mixed */
 		flavour = f;
 		++*enabled;
 	}
+	return flavour == 1;
+}
+
+/* Make sel a fresh select over checked cases. */
+static void
+sel_fill(struct achan_select *sel, struct achan_select_case *cases, size_t n,
+		unsigned flags, int local)
+{
 	sel->_cases = cases;
 	sel->_n = (uint32_t)n;
 	sel->_flags = flags;
@@ -190,14 +200,25 @@ sel_prepare(struct achan_select *sel, struct achan_select_case *cases,
 	sel->_woken = 0;
 	sel->_lock = 0;
 	sel->_phase = ACHAN__PHASE_FRESH;
-	sel->_local = flavour == 1;
+	sel->_local = (uint32_t)local;
 	sel->_index = 0;
 	sel->_result = ACHAN_PENDING;
 	sel->_reserved = 0;
 	sel->_waker.wake = NULL;
 	sel->_waker.arg = NULL;
 	sel->_outer = NULL;
-	return ACHAN_OK;
+}
+
+/* The first look: each case's try operation, in this flavour. */
+static achan__always_inline int
+sel_first_look(struct achan_select_case *cases, size_t n, unsigned flags,
+		int local, uint32_t *won)
+{
+	uint32_t start = sel_start_of(flags, (uint32_t)n);
+
+	if (achan__unlikely(local))
+		return achan__select_local_try(cases, (uint32_t)n, start, won);
+	return sel_try_cases(cases, (uint32_t)n, start, won);
 }
 
 /* A poll or cancel from inside the select's own poll (a waker that poll
@@ -256,30 +277,36 @@ sel_block(struct achan_select_case *cases, size_t n, unsigned flags,
 	struct achan_select sel;
 	size_t enabled;
 	uint32_t won;
-	int r;
+	int local, r;
 
-	if (index == NULL)
+	if (achan__unlikely(index == NULL))
 		return ACHAN_EINVAL;
-	r = sel_prepare(&sel, cases, n, flags, &enabled);
-	if (r != ACHAN_OK)
+	local = sel_check(cases, n, flags, &enabled);
+	if (achan__unlikely(local < 0))
+		return ACHAN_EINVAL;
+	r = sel_first_look(cases, n, flags, local, &won);
+	if (achan__likely(r != ACHAN_EMPTY)) {
+		*index = won;
 		return r;
+	}
+	if (local)
+		return ACHAN_EDEADLK;	/* nobody else can make a case ready */
+	if (enabled == 0)
+		return deadline != NULL ? sleep_until(deadline) : ACHAN_EDEADLK;
+	sel_fill(&sel, cases, n, flags, local);
 	/* Retry a few times before registering, as the kinds' blocking
 	 * calls do (achan__snooze) - unless a case is on an unbuffered
 	 * channel: its try can only meet a registered partner, and two
-	 * parties snoozing would wait for each other (chan_send_wait).
-	 * Local objects: nobody else can make a case ready. */
-	do {
-		r = sel_try_all(&sel, sel_start(&sel), &won);
-		if (r != ACHAN_EMPTY) {
-			*index = won;
-			return r;
+	 * parties snoozing would wait for each other (chan_send_wait). */
+	if (!sel_has_unbuffered(&sel)) {
+		while (achan__snooze(&b)) {
+			r = sel_try_all(&sel, sel_start(&sel), &won);
+			if (r != ACHAN_EMPTY) {
+				*index = won;
+				return r;
+			}
 		}
-	} while (!sel._local && enabled > 0 && !sel_has_unbuffered(&sel) &&
-	    achan__snooze(&b));
-	if (sel._local)
-		return ACHAN_EDEADLK;
-	if (enabled == 0)
-		return deadline != NULL ? sleep_until(deadline) : ACHAN_EDEADLK;
+	}
 
 	p = achan__parker_self();
 	waker.wake = achan__parker_wake;
@@ -323,17 +350,16 @@ int
 achan_select_try(struct achan_select_case *cases, size_t n, unsigned flags,
 		size_t *index)
 {
-	struct achan_select sel;
 	size_t enabled;
 	uint32_t won;
-	int r;
+	int local, r;
 
-	if (index == NULL)
+	if (achan__unlikely(index == NULL))
 		return ACHAN_EINVAL;
-	r = sel_prepare(&sel, cases, n, flags, &enabled);
-	if (r != ACHAN_OK)
-		return r;
-	r = sel_try_all(&sel, sel_start(&sel), &won);
+	local = sel_check(cases, n, flags, &enabled);
+	if (achan__unlikely(local < 0))
+		return ACHAN_EINVAL;
+	r = sel_first_look(cases, n, flags, local, &won);
 	if (r != ACHAN_EMPTY)
 		*index = won;
 	return r;
@@ -346,10 +372,15 @@ achan_select_init(struct achan_select *sel, struct achan_select_case *cases,
 		size_t n, unsigned flags)
 {
 	size_t enabled;
+	int local;
 
 	if (sel == NULL)
 		return ACHAN_EINVAL;
-	return sel_prepare(sel, cases, n, flags, &enabled);
+	local = sel_check(cases, n, flags, &enabled);
+	if (local < 0)
+		return ACHAN_EINVAL;
+	sel_fill(sel, cases, n, flags, local);
+	return ACHAN_OK;
 }
 
 int

@@ -72,9 +72,11 @@ void achan__select_case_wake_local(void *arg);
 
 /* The selects this thread is polling, innermost first (through _outer):
  * a waker run by a poll may poll another select. */
-extern __thread struct achan_select *achan__tls_selecting;
+extern __thread struct achan_select *achan__tls_selecting
+    __attribute__((tls_model("initial-exec")));
 /* The state of the random start of each select on this thread. */
-extern __thread uint64_t achan__select_rng;
+extern __thread uint64_t achan__select_rng
+    __attribute__((tls_model("initial-exec")));
 
 /* The select case w belongs to, or NULL for a plain future.  w's waker is
  * written under its queue's lock, which the caller holds. */

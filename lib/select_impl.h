@@ -52,6 +52,7 @@
 
 #include <achan/select.h>
 
+#include "chan_impl.h"
 #include "parker.h"
 #include "select_claim.h"
 #include "waitq_impl.h"
@@ -79,14 +80,17 @@ case_waiter(struct achan_select_case *c)
 
 /* --- the cases, through their kinds' public functions --------------------- */
 
-static inline int
+/* The case's try operation; its arguments are checked.  A channel's comes
+ * inlined from chan_impl.h in this flavour: the look a ready select makes
+ * is the plain try, with no second check and no call through the PLT. */
+static achan__always_inline int
 case_try(struct achan_select_case *c)
 {
 	switch (c->kind) {
-	case ACHAN_SELECT_CHAN_SEND:
-		return achan_chan_try_send(c->obj, c->value);
 	case ACHAN_SELECT_CHAN_RECV:
-		return achan_chan_try_recv(c->obj, c->out);
+		return chan_try_recv(c->obj, c->out);
+	case ACHAN_SELECT_CHAN_SEND:
+		return chan_try_send(c->obj, c->value);
 	case ACHAN_SELECT_ONESHOT_RECV:
 		return achan_oneshot_try_recv(c->obj, c->out);
 	case ACHAN_SELECT_BCAST_RECV:
@@ -189,12 +193,18 @@ achan__select_random(uint32_t n)
 	return (uint32_t)((((x * 0x2545f4914f6cdd1dull) >> 32) * n) >> 32);
 }
 
-/* Where this poll starts looking: 0 when biased, else uniform in [0, n). */
+/* Where a look starts: 0 when biased, else uniform in [0, n). */
+static inline uint32_t
+sel_start_of(unsigned flags, uint32_t n)
+{
+	return (flags & ACHAN_SELECT_BIASED) || n < 2 ? 0 :
+	    achan__select_random(n);
+}
+
 static inline uint32_t
 sel_start(const struct achan_select *sel)
 {
-	return (sel->_flags & ACHAN_SELECT_BIASED) || sel->_n < 2 ? 0 :
-	    achan__select_random(sel->_n);
+	return sel_start_of(sel->_flags, sel->_n);
 }
 
 static inline int
@@ -246,21 +256,29 @@ sel_won_by_server(struct achan_select *sel, uint32_t i, size_t *index)
 	return sel_finished(sel, i, r, index);
 }
 
-/* Step 1: every case's try operation, once, from the start. */
-static inline int
-sel_try_all(struct achan_select *sel, uint32_t start, uint32_t *won)
+/* Step 1: every case's try operation, once, from the start; the cases
+ * are checked.  The status of the first that completes, or EMPTY. */
+static achan__always_inline int
+sel_try_cases(struct achan_select_case *cases, uint32_t n, uint32_t start,
+		uint32_t *won)
 {
 	uint32_t k, i;
 	int r;
 
-	for (k = 0, i = start; k < sel->_n; k++, i = i + 1 == sel->_n ? 0 : i + 1) {
-		r = case_try(&sel->_cases[i]);
+	for (k = 0, i = start; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
+		r = case_try(&cases[i]);
 		if (r != ACHAN_EMPTY && r != ACHAN_FULL) {
 			*won = i;
 			return r;
 		}
 	}
 	return ACHAN_EMPTY;
+}
+
+static inline int
+sel_try_all(struct achan_select *sel, uint32_t start, uint32_t *won)
+{
+	return sel_try_cases(sel->_cases, sel->_n, start, won);
 }
 
 /* Step 3, holding BUSY: poll every case's future from the start. */
@@ -407,5 +425,7 @@ sel_cancel(struct achan_select *sel, size_t *index)
 int achan__select_local_poll(struct achan_select *sel,
 		const struct achan_waker *waker, size_t *index);
 int achan__select_local_cancel(struct achan_select *sel, size_t *index);
+int achan__select_local_try(struct achan_select_case *cases, uint32_t n,
+		uint32_t start, uint32_t *won);
 
 #endif /* ACHAN_LIB_SELECT_IMPL_H */

@@ -20,3 +20,10 @@ achan__select_local_cancel(struct achan_select *sel, size_t *index)
 {
 	return sel_cancel(sel, index);
 }
+
+int
+achan__select_local_try(struct achan_select_case *cases, uint32_t n,
+		uint32_t start, uint32_t *won)
+{
+	return sel_try_cases(cases, n, start, won);
+}
