@@ -28,6 +28,13 @@
  *           plain achan_chan_try_recv() (see select_cost_run); ns per
  *           operation and the ratio.  OPS default 4,000,000 per run; also
  *           printed after the default matrix.
+ *   select-fair [SELECTS]  achan only, one thread: how evenly a default
+ *           (not biased) select chooses among k always-ready cases, k = 2,
+ *           3, 4 and 8: each case's share of SELECTS (default 1,000,000)
+ *           selects and the largest deviation from 1/k, in points and
+ *           relative to 1/k (issue 15's "1/k +- 1%", read strictly:
+ *           within 1% of 1/k).  A biased select of the same
+ *           cases is run beside it (its first case must win every time).
  *
  * Measurement: every thread exists before the clock starts (start
  * barrier); wall time is CLOCK_MONOTONIC from the first worker's start to
@@ -1124,6 +1131,89 @@ static void select_cost(unsigned int reps, uint64_t ops)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The fairness of a default select (issue 15: 1/k +- 1%).                */
+
+#define SF_MAX_CASES 8
+#define SF_SELECTS 1000000
+
+/*
+ * k bounded channels, each always holding a value (a select takes one, the
+ * loop puts it back before the next select), so every case is ready at
+ * every select.  Returns 0, or -1 on a failed call.
+ */
+static int select_fair_run(unsigned int k, unsigned int flags, uint64_t selects,
+		uint64_t *wins)
+{
+	struct achan_chan *ch[SF_MAX_CASES];
+	struct achan_select_case cs[SF_MAX_CASES];
+	uint64_t v = 1, out, i;
+	unsigned int j;
+	size_t idx;
+	int st, bad = 0;
+
+	for (j = 0; j < k; j++) {
+		if (achan_chan_create(&ch[j], sizeof(uint64_t), 4, 0) != ACHAN_OK ||
+				achan_chan_try_send(ch[j], &v) != ACHAN_OK)
+			return -1;
+		achan_select_case_chan_recv(&cs[j], ch[j], &out);
+		wins[j] = 0;
+	}
+	for (i = 0; i < selects && !bad; i++) {
+		st = achan_select(cs, k, flags, &idx);
+		if (st != ACHAN_OK || idx >= k ||
+				achan_chan_try_send(ch[idx], &v) != ACHAN_OK) {
+			fprintf(stderr, "FAIL select-fair: %s (index %zu)\n",
+					achan_strerror(st), idx);
+			bad = 1;
+			break;
+		}
+		wins[idx]++;
+	}
+	for (j = 0; j < k; j++)
+		achan_chan_destroy(ch[j]);
+	return bad ? -1 : 0;
+}
+
+static int select_fair(uint64_t selects)
+{
+	static const unsigned int ks[] = { 2, 3, 4, 8 };
+	uint64_t wins[SF_MAX_CASES];
+	unsigned int i, j, k;
+	double dev, worst;
+	int st = 0;
+
+	printf("\nselect fairness, one thread, k bounded channels always holding a "
+			"value, %llu selects per k (issue 15: each case within 1%% of 1/k):\n",
+			(unsigned long long)selects);
+	for (i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+		k = ks[i];
+		if (select_fair_run(k, 0, selects, wins) != 0)
+			return 1;
+		worst = 0;
+		printf("  k=%u default:", k);
+		for (j = 0; j < k; j++) {
+			dev = 100.0 * (double)wins[j] / (double)selects - 100.0 / k;
+			if (dev < 0 ? -dev > worst : dev > worst)
+				worst = dev < 0 ? -dev : dev;
+			printf(" %.2f%%", 100.0 * (double)wins[j] / (double)selects);
+		}
+		printf("  largest deviation %.3f points, %.2f%% of 1/k %s\n", worst,
+				worst * k, worst * k <= 1.0 ? "(within 1%)" : "(OVER 1%)");
+		if (worst * k > 1.0)
+			st = 1;
+		if (select_fair_run(k, ACHAN_SELECT_BIASED, selects / 10 + 1, wins) != 0)
+			return 1;
+		printf("  k=%u biased: case 0 won %llu of %llu\n", k,
+				(unsigned long long)wins[0],
+				(unsigned long long)(selects / 10 + 1));
+		if (wins[0] != selects / 10 + 1)
+			st = 1;
+	}
+	fflush(stdout);
+	return st;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Command line.                                                            */
 
 /*
@@ -1149,6 +1239,7 @@ static void usage(FILE *f, int code)
 		"       achan-bench [options] stream P C CAP MSGS   one stream cell\n"
 		"       achan-bench [options] pingpong CAP ROUNDTRIPS\n"
 		"       achan-bench [options] select-cost [OPS]     biased select vs try_recv\n"
+		"       achan-bench select-fair [SELECTS]           default select's fairness\n"
 		"options:\n"
 		"  --reps N          runs per cell and impl (default 5)\n"
 		"  --impl LIST       comma list of achan,mutexq,ckring (default all)\n"
@@ -1282,6 +1373,15 @@ int main(int argc, char **argv)
 	int st;
 
 	parse_options(argc, argv, &o);
+	if (optind < argc && strcmp(argv[optind], "select-fair") == 0) {
+		uint64_t selects = SF_SELECTS;
+
+		if (argc - optind > 2 || (argc - optind == 2 &&
+				(bench_parse_u64(argv[optind + 1], &selects) ||
+				selects < 1)))
+			usage(stderr, 2);
+		return select_fair(selects);
+	}
 	if (optind < argc && strcmp(argv[optind], "select-cost") == 0) {
 		uint64_t ops = SC_OPS;
 
