@@ -36,6 +36,11 @@
  * case, and a waiting send case on a full bounded channel keeps its place
  * in the FIFO of waiting senders (the room a receive frees goes to the
  * oldest waiter; a select that has completed elsewhere passes it on).
+ * While its owner polls it (a poll or re-poll of the future, or the
+ * blocking form looking again after a wake), a select is not waiting:
+ * others pass its cases over - a receive may serve the sender behind its
+ * send case, a try_send may answer FULL - and it looks at every case
+ * again before it answers PENDING.  Its queue places stay.
  *
  * A select is cheap when a case is ready: the cases are tried in turn with
  * their try operation, and nothing is registered.  Only when none is ready
