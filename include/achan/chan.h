@@ -144,6 +144,50 @@ ACHAN_API int achan_chan_try_recv(struct achan_chan *ch, void *out);
  */
 ACHAN_API int achan_chan_close(struct achan_chan *ch);
 
+/* --- batches (issue 16: the forms that never wait) -------------------------- */
+
+/*
+ * A batch is the same single operations, in order, by one thread: per-
+ * producer FIFO holds within and across batches, other producers' values
+ * may fall between the values of one batch, and every value moves exactly
+ * once.  On a bounded channel a batch claims every consecutive slot that is
+ * ready with one CAS of the ring's counter and wakes at most one waiting
+ * receiver (or serves waiting senders) per value moved, with one lock for
+ * all of them; on an unbuffered channel it is one rendezvous per value.
+ * Values lie elem_size bytes apart (a plain array); with elem_size 0 the
+ * array pointers may be NULL.  n (or max) 0 answers ACHAN_OK with nothing
+ * moved, even on a closed channel.  ACHAN_EINVAL (nothing moved) for a NULL
+ * array with n > 0 and elem_size > 0, a NULL count pointer, or n above
+ * ACHAN_CHAN_MAX_BATCH.  Partial results are never rolled back.
+ */
+#define ACHAN_CHAN_MAX_BATCH ((size_t)1 << 28)
+
+/*
+ * Send as many of values[0..n) as fit now, in order, without waiting.
+ * ACHAN_OK if at least one went in, ACHAN_FULL if none (no room, or older
+ * senders wait), ACHAN_CLOSED if none and the channel is closed; *sent says
+ * how many went in (the rest stay with the caller).
+ */
+ACHAN_API int achan_chan_try_send_many(struct achan_chan *ch,
+		const void *values, size_t n, size_t *sent);
+
+/*
+ * All of values[0..n) or none (DPDK's bulk): ACHAN_OK, ACHAN_FULL (fewer
+ * than n slots free now, or older senders wait; always for n above the
+ * capacity, and on an unbuffered channel unless n receivers wait), or
+ * ACHAN_CLOSED.
+ */
+ACHAN_API int achan_chan_try_send_all(struct achan_chan *ch,
+		const void *values, size_t n);
+
+/*
+ * Take up to max values into out[0..max), oldest first, without waiting:
+ * ACHAN_OK with *got >= 1, ACHAN_EMPTY (nothing to take), or ACHAN_CLOSED
+ * (closed and drained).
+ */
+ACHAN_API int achan_chan_try_recv_many(struct achan_chan *ch, void *out,
+		size_t max, size_t *got);
+
 /* Values buffered now (a snapshot; 0 for unbuffered channels and NULL). */
 ACHAN_API size_t achan_chan_len(const struct achan_chan *ch);
 /* The capacity given at creation (0 for NULL). */
