@@ -363,6 +363,71 @@ achan_chan_recv_until(struct achan_chan *ch, void *out,
 	return chan_recv_wait(ch, out, deadline);
 }
 
+/* --- batches (the forms that never wait) ----------------------------------- */
+
+/* A batch's arguments: a live channel, n within the maximum, and an
+ * array wherever values have bytes (the count pointer: the callers). */
+static inline int
+batch_ok(const struct achan_chan *ch, const void *buf, size_t n)
+{
+	return achan__chan_ok(ch) && n <= ACHAN_CHAN_MAX_BATCH &&
+	    (n == 0 || buf_ok(ch, buf));
+}
+
+int
+achan_chan_try_send_many(struct achan_chan *ch, const void *values, size_t n,
+		size_t *sent)
+{
+	uint64_t done = 0;
+	int r;
+
+	if (sent != NULL)
+		*sent = 0;
+	if (achan__unlikely(sent == NULL || !batch_ok(ch, values, n)))
+		return ACHAN_EINVAL;
+	if (n == 0)
+		r = ACHAN_OK;
+	else if (achan__unlikely(achan__chan_is_local(ch)))
+		r = achan__chan_local_try_send_many(ch, values, n, &done);
+	else
+		r = chan_try_send_many(ch, values, n, &done);
+	*sent = (size_t)done;
+	return r;
+}
+
+int
+achan_chan_try_send_all(struct achan_chan *ch, const void *values, size_t n)
+{
+	if (achan__unlikely(!batch_ok(ch, values, n)))
+		return ACHAN_EINVAL;
+	if (n == 0)
+		return ACHAN_OK;
+	if (achan__unlikely(achan__chan_is_local(ch)))
+		return achan__chan_local_try_send_all(ch, values, n);
+	return chan_try_send_all(ch, values, n);
+}
+
+int
+achan_chan_try_recv_many(struct achan_chan *ch, void *out, size_t max,
+		size_t *got)
+{
+	uint64_t done = 0;
+	int r;
+
+	if (got != NULL)
+		*got = 0;
+	if (achan__unlikely(got == NULL || !batch_ok(ch, out, max)))
+		return ACHAN_EINVAL;
+	if (max == 0)
+		r = ACHAN_OK;
+	else if (achan__unlikely(achan__chan_is_local(ch)))
+		r = achan__chan_local_try_recv_many(ch, out, max, &done);
+	else
+		r = chan_try_recv_many(ch, out, max, &done);
+	*got = (size_t)done;
+	return r;
+}
+
 /* --- futures ------------------------------------------------------------------ */
 
 int

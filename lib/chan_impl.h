@@ -575,6 +575,127 @@ bounded_recv_poll(struct achan_chan_recv_future *f,
 	return ACHAN_PENDING;
 }
 
+/* --- bounded: batches (issue 16: the forms that never wait) ------------------ */
+
+/*
+ * After a batch push of k values (S1, R1 of each): wake up to k waiting
+ * receivers, with one lock and one wake list; nothing when none waits.
+ */
+static inline void
+wake_receivers_if_waiting(struct achan_chan *ch, uint64_t k)
+{
+	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
+	struct achan__waiter *w;
+
+	/* D1 (seq_cst load): after S1; pairs with F2 in recv registration,
+	 * as in wake_receiver_if_waiting */
+	if (achan__likely(sync_load(&ch->recvq.nwaiting, SEQ_CST) == 0))
+		return;
+	sync_lock(&ch->recvq.lock);
+	while (k-- > 0 && (w = achan__waitq_pop(&ch->recvq)) != NULL)
+		achan__waiter_claim(&l, w, ACHAN__W_NOTIFIED);
+	sync_unlock(&ch->recvq.lock);
+	achan__wakelist_run(&l);
+}
+
+/*
+ * As many as fit now: batches claimed with one CAS each; where the slot at
+ * the tail is not free, the single try_send decides (it waits out a slot
+ * being vacated, hands room owed to waiting senders over, answers FULL or
+ * CLOSED) - so the batch answers exactly what that many try_sends would.
+ */
+static inline int
+bounded_try_send_many(struct achan_chan *ch, const unsigned char *values,
+		uint64_t n, uint64_t *sent)
+{
+	size_t es = ch->ring.elem_size;
+	uint64_t done = 0, k;
+	int r = ACHAN_OK;
+
+	while (done < n) {
+		if (achan__likely(achan__ring_push_many(&ch->ring,
+		    achan__ring_elem(values, done, es), n - done, 1, &k) ==
+		    ACHAN_OK)) {
+			done += k;
+			wake_receivers_if_waiting(ch, k);
+			continue;
+		}
+		r = bounded_send_attempt(ch, achan__ring_elem(values, done, es),
+		    1);
+		if (r != ACHAN_OK)
+			break;
+		done++;
+	}
+	*sent = done;
+	return done > 0 ? ACHAN_OK : r;
+}
+
+/* All n in one claim, or none (FULL); n <= capacity. */
+static inline int
+bounded_try_send_all(struct achan_chan *ch, const unsigned char *values,
+		uint64_t n)
+{
+	unsigned spins = 0;
+	uint64_t k;
+	int r;
+
+	for (;;) {
+		r = achan__ring_push_many(&ch->ring, values, n, n, &k);
+		if (achan__likely(r == ACHAN_OK)) {
+			wake_receivers_if_waiting(ch, k);
+			return ACHAN_OK;
+		}
+		if (r == ACHAN__RING_INFLIGHT) {
+			/* room being vacated by receives that have taken
+			 * their values: it counts as room (as for try_send) */
+			achan__inflight_pause(&spins);
+			continue;
+		}
+		if (r != ACHAN__RING_WAITING)
+			return r;	/* FULL or CLOSED */
+		/* older senders wait: room a receive freed is theirs first */
+		r = achan__ring_owed_room(&ch->ring);
+		if (r == 0 || (r > 0 && !hand_over_owed_room(ch)))
+			return ACHAN_FULL;
+	}
+}
+
+/*
+ * Up to max: batches claimed with one CAS each, while values are there.
+ * Where nothing is published at the head, the single try_recv decides
+ * for the first value (waits out a send in flight, takes room owed to
+ * waiting senders, answers EMPTY or CLOSED); after that, a slot not ready
+ * ends the batch - a shorter batch is still those receives in order.
+ * Waiting senders are served once, after the takes (D2 after every S2).
+ */
+static inline int
+bounded_try_recv_many(struct achan_chan *ch, unsigned char *out, uint64_t max,
+		uint64_t *got)
+{
+	size_t es = ch->ring.elem_size;
+	uint64_t done = 0, k;
+	int r = ACHAN_OK;
+
+	while (done < max) {
+		if (achan__likely(achan__ring_take_many(&ch->ring,
+		    achan__ring_elem(out, done, es), max - done, &k) ==
+		    ACHAN_OK)) {
+			done += k;
+			continue;
+		}
+		if (done > 0)
+			break;
+		r = bounded_recv_attempt(ch, achan__ring_elem(out, 0, es), 1);
+		if (r != ACHAN_OK)
+			break;
+		done = 1;
+	}
+	if (done > 0)
+		serve_senders_if_waiting(ch);
+	*got = done;
+	return done > 0 ? ACHAN_OK : r;
+}
+
 /* --- unbuffered: one lock, direct handoff ----------------------------------- */
 
 /*
@@ -765,6 +886,99 @@ meet_receiver(struct achan_chan *ch, void *value, struct achan__wakelist *l,
 		struct achan__waiter *me)
 {
 	return unbuffered_send_locked(ch, value, l, me);
+}
+
+/* --- unbuffered: batches, one rendezvous per value -------------------------- */
+
+static inline int
+unbuffered_try_send_many(struct achan_chan *ch, const unsigned char *values,
+		uint64_t n, uint64_t *sent)
+{
+	size_t es = ch->ring.elem_size;
+	uint64_t done = 0;
+	int r = ACHAN_OK;
+
+	while (done < n &&
+	    (r = unbuffered_try_send(ch, achan__ring_elem(values, done, es))) ==
+	    ACHAN_OK)
+		done++;
+	*sent = done;
+	return done > 0 ? ACHAN_OK : r;
+}
+
+/* All n or none: only if n plain receivers wait now (select cases, whose
+ * claim may be lost, do not count), then one meet each, under one lock. */
+static inline int
+unbuffered_try_send_all(struct achan_chan *ch, const unsigned char *values,
+		uint64_t n)
+{
+	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
+	struct achan__waiter *w;
+	size_t es = ch->ring.elem_size;
+	uint64_t plain = 0, i;
+	int r = ACHAN_OK;
+
+	if (n == 1)
+		return unbuffered_try_send(ch, values);
+	sync_lock(&ch->recvq.lock);
+	if (achan__ring_is_closed(&ch->ring)) {
+		r = ACHAN_CLOSED;
+	} else {
+		for (w = achan__waitq_head(&ch->recvq); w != NULL &&
+		    plain < n; w = w->_next)
+			plain += achan__select_case_of(w) == NULL;
+		if (plain < n)
+			r = ACHAN_FULL;
+		for (i = 0; r == ACHAN_OK && i < n; i++)
+			(void)unbuffered_send_locked(ch,
+			    achan__ring_elem(values, i, es), &l, NULL);
+	}
+	sync_unlock(&ch->recvq.lock);
+	achan__wakelist_run(&l);
+	return r;
+}
+
+static inline int
+unbuffered_try_recv_many(struct achan_chan *ch, unsigned char *out,
+		uint64_t max, uint64_t *got)
+{
+	size_t es = ch->ring.elem_size;
+	uint64_t done = 0;
+	int r = ACHAN_OK;
+
+	while (done < max &&
+	    (r = unbuffered_try_recv(ch, achan__ring_elem(out, done, es))) ==
+	    ACHAN_OK)
+		done++;
+	*got = done;
+	return done > 0 ? ACHAN_OK : r;
+}
+
+static inline int
+chan_try_send_many(struct achan_chan *ch, const void *values, uint64_t n,
+		uint64_t *sent)
+{
+	return unbuffered(ch) ? unbuffered_try_send_many(ch, values, n, sent) :
+	    bounded_try_send_many(ch, values, n, sent);
+}
+
+static inline int
+chan_try_send_all(struct achan_chan *ch, const void *values, uint64_t n)
+{
+	if (unbuffered(ch))
+		return unbuffered_try_send_all(ch, values, n);
+	if (n > ch->ring.cap)
+		return achan__ring_is_closed(&ch->ring) ? ACHAN_CLOSED :
+		    ACHAN_FULL;
+	return bounded_try_send_all(ch, values, n);
+}
+
+static inline int
+chan_try_recv_many(struct achan_chan *ch, void *out, uint64_t max,
+		uint64_t *got)
+{
+	return unbuffered(ch) ? unbuffered_try_recv_many(ch, out, max, got) :
+	    bounded_try_recv_many(ch, out, max, got);
 }
 
 /* --- close ----------------------------------------------------------------- */

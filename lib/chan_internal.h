@@ -93,5 +93,11 @@ int achan__chan_local_close(struct achan_chan *ch);
 size_t achan__chan_local_len(const struct achan_chan *ch);
 int achan__chan_local_is_closed(const struct achan_chan *ch);
 void achan__chan_local_close_discard(struct achan_chan *ch);
+int achan__chan_local_try_send_many(struct achan_chan *ch, const void *values,
+		uint64_t n, uint64_t *sent);
+int achan__chan_local_try_send_all(struct achan_chan *ch, const void *values,
+		uint64_t n);
+int achan__chan_local_try_recv_many(struct achan_chan *ch, void *out,
+		uint64_t max, uint64_t *got);
 
 #endif /* ACHAN_LIB_CHAN_INTERNAL_H */

@@ -84,3 +84,24 @@ achan__chan_local_close_discard(struct achan_chan *ch)
 {
 	chan_close_discard(ch);
 }
+
+int
+achan__chan_local_try_send_many(struct achan_chan *ch, const void *values,
+		uint64_t n, uint64_t *sent)
+{
+	return chan_try_send_many(ch, values, n, sent);
+}
+
+int
+achan__chan_local_try_send_all(struct achan_chan *ch, const void *values,
+		uint64_t n)
+{
+	return chan_try_send_all(ch, values, n);
+}
+
+int
+achan__chan_local_try_recv_many(struct achan_chan *ch, void *out,
+		uint64_t max, uint64_t *got)
+{
+	return chan_try_recv_many(ch, out, max, got);
+}

@@ -384,6 +384,138 @@ achan__ring_count(const struct achan__ring *r, uint64_t tail, uint64_t head)
 }
 
 /*
+ * Batches: claim every consecutive slot that is ready, up to n, with one
+ * CAS of the counter (DPDK's burst).  The scan reads the stamps from the
+ * counter's position - read-only, so a stale counter costs only a retry -
+ * and the CAS then claims exactly the slots scanned: if it succeeds, no
+ * other thread can have claimed them in between (the counter would have
+ * moved), and the slots stay ready for us alone.  Each slot is then filled
+ * (emptied) and published (released) on its own stamp, as a single push
+ * (take) does, so the other side sees the slots one by one, in order.
+ *
+ * ACHAN_OK with *moved (>= 1) values moved, or, when the first slot is not
+ * ready, what a single push (take) answers there - which may move one value
+ * after all, if the slot became ready meanwhile (then OK, 1).  `min`: claim
+ * only if at least min slots are ready (all or nothing: min = n); fewer
+ * answers ACHAN_FULL, or ACHAN__RING_INFLIGHT if the head leaves room for
+ * min (slots being vacated), without claiming.
+ */
+/* Element i of a caller's array (which may be NULL when es is 0). */
+static inline void *
+achan__ring_elem(const void *base, uint64_t i, size_t es)
+{
+	return es == 0 ? (void *)(uintptr_t)base :
+	    (unsigned char *)(uintptr_t)base + i * es;
+}
+
+static inline int
+achan__ring_push_many(struct achan__ring *r, const unsigned char *values,
+		uint64_t n, uint64_t min, uint64_t *moved)
+{
+	/* relaxed: only a hint of where to start; the stamps decide */
+	uint64_t tail = sync_load(&r->tail, RELAXED);
+	uint64_t wait = achan__ring_wait_bit(r), pos, p, k, i, s = 0;
+	size_t es = r->elem_size;
+	unsigned step = 0;
+
+	for (;;) {
+		if (achan__unlikely(tail & (r->mark | wait)))
+			return (tail & r->mark) ? ACHAN_CLOSED :
+			    ACHAN__RING_WAITING;
+		pos = achan__ring_pos(r, tail);
+		for (k = 0, p = pos; k < n; k++, p = achan__ring_next(r, p)) {
+			/* A1 (acquire), as in push: the previous lap's
+			 * consumer finished reading this slot */
+			s = sync_load(achan__ring_stamp(r, p), ACQUIRE);
+			if (achan__ring_dist(s, p) != 0)
+				break;
+		}
+		if (k == 0 && min <= 1) {
+			/* not free at the tail: a single push classifies it
+			 * (FULL, in flight, a stale tail) and may succeed */
+			*moved = 1;
+			return achan__ring_push_as(r, values, 0);
+		}
+		if (k == 0 && achan__ring_dist(s, pos) > 0) {
+			/* a stale tail: another producer took pos */
+			achan__ring_backoff(&step);
+			tail = sync_load(&r->tail, RELAXED);
+			continue;
+		}
+		if (k < min) {
+			/* All or nothing, and not all free: in flight if
+			 * the consumers' claims (the head) already leave room
+			 * for min - the slots are being vacated - else full. */
+			uint64_t used = achan__ring_count(r, pos,
+			    sync_load(&r->head, RELAXED));
+
+			return r->cap - used >= min ? ACHAN__RING_INFLIGHT :
+			    ACHAN_FULL;
+		}
+		/* S1 (seq_cst CAS), as in push: claims pos .. p (exclusive);
+		 * the closed bit, and the wait bit, make it fail */
+		if (sync_cas(&r->tail, &tail, p | (tail & wait), SEQ_CST)) {
+			for (i = 0, p = pos; i < k; i++, p = achan__ring_next(r, p)) {
+				uint64_t *stamp = achan__ring_stamp(r, p);
+
+				achan__ring_copy(stamp + 1,
+				    achan__ring_elem(values, i, es), es);
+				/* R1 (release): publishes this value; pairs
+				 * with A2 in take */
+				sync_store(stamp, p + 1, RELEASE);
+			}
+			*moved = k;
+			return ACHAN_OK;
+		}
+		/* CAS failure reloaded tail */
+		achan__ring_backoff(&step);
+	}
+}
+
+static inline int
+achan__ring_take_many(struct achan__ring *r, unsigned char *out, uint64_t max,
+		uint64_t *moved)
+{
+	/* relaxed: only a hint of where to start; the stamps decide */
+	uint64_t head = sync_load(&r->head, RELAXED);
+	uint64_t p, k, i, s;
+	size_t es = r->elem_size;
+	unsigned step = 0;
+
+	for (;;) {
+		for (k = 0, p = head; k < max; k++, p = achan__ring_next(r, p)) {
+			/* A2 (acquire), as in take: the value is visible */
+			s = sync_load(achan__ring_stamp(r, p), ACQUIRE);
+			if (achan__ring_dist(s, p + 1) != 0)
+				break;
+		}
+		if (k == 0) {
+			/* nothing published at the head: a single take
+			 * classifies it (EMPTY, owed, closed, in flight, a
+			 * stale head) and may succeed */
+			*moved = 1;
+			return achan__ring_take(r, out, NULL, NULL);
+		}
+		/* S2 (seq_cst CAS), as in take: claims head .. p */
+		if (sync_cas(&r->head, &head, p, SEQ_CST)) {
+			for (i = 0, p = head; i < k; i++, p = achan__ring_next(r, p)) {
+				uint64_t *stamp = achan__ring_stamp(r, p);
+
+				achan__ring_copy(achan__ring_elem(out, i, es),
+				    stamp + 1, es);
+				/* R2 (release): the slot is free for the next
+				 * lap once our read is done; pairs with A1 */
+				sync_store(stamp, p + r->one_lap, RELEASE);
+			}
+			*moved = k;
+			return ACHAN_OK;
+		}
+		/* CAS failure reloaded head */
+		achan__ring_backoff(&step);
+	}
+}
+
+/*
  * Room owed to waiting senders, from one snapshot of the tail word: 1 if
  * senders wait (the wait bit) while a push on their behalf could claim a
  * slot now, or once a receive in flight vacates it (the slot at the tail is
