@@ -39,6 +39,9 @@ achan_man_chan_links = \
 	man/achan_chan_recv.3 \
 	man/achan_chan_recv_until.3 \
 	man/achan_chan_try_recv.3 \
+	man/achan_chan_try_send_many.3 \
+	man/achan_chan_try_send_all.3 \
+	man/achan_chan_try_recv_many.3 \
 	man/achan_chan_close.3 \
 	man/achan_chan_len.3 \
 	man/achan_chan_capacity.3 \
