@@ -428,6 +428,91 @@ achan_chan_try_recv_many(struct achan_chan *ch, void *out, size_t max,
 	return r;
 }
 
+/* --- batches that wait ---------------------------------------------------- */
+
+static int
+send_many_wait(struct achan_chan *ch, const void *values, size_t n,
+		const struct timespec *deadline, size_t *sent)
+{
+	uint64_t done = 0;
+	int r;
+
+	if (sent != NULL)
+		*sent = 0;
+	if (sent == NULL || !batch_ok(ch, values, n) ||
+	    (deadline != NULL && !achan__timespec_valid(deadline)))
+		return ACHAN_EINVAL;
+	if (n == 0)
+		return ACHAN_OK;
+	if (achan__chan_is_local(ch))
+		r = achan__chan_local_send_many_wait(ch, values, n, deadline,
+		    &done);
+	else
+		r = chan_send_many_wait(ch, values, n, deadline, &done);
+	*sent = (size_t)done;
+	return r;
+}
+
+int
+achan_chan_send_many(struct achan_chan *ch, const void *values, size_t n,
+		size_t *sent)
+{
+	return send_many_wait(ch, values, n, NULL, sent);
+}
+
+int
+achan_chan_send_many_until(struct achan_chan *ch, const void *values,
+		size_t n, const struct timespec *deadline, size_t *sent)
+{
+	if (deadline == NULL) {
+		if (sent != NULL)
+			*sent = 0;
+		return ACHAN_EINVAL;
+	}
+	return send_many_wait(ch, values, n, deadline, sent);
+}
+
+static int
+recv_many_wait(struct achan_chan *ch, void *out, size_t max,
+		const struct timespec *deadline, size_t *got)
+{
+	uint64_t done = 0;
+	int r;
+
+	if (got != NULL)
+		*got = 0;
+	if (got == NULL || !batch_ok(ch, out, max) ||
+	    (deadline != NULL && !achan__timespec_valid(deadline)))
+		return ACHAN_EINVAL;
+	if (max == 0)
+		return ACHAN_OK;
+	if (achan__chan_is_local(ch))
+		r = achan__chan_local_recv_many_wait(ch, out, max, deadline,
+		    &done);
+	else
+		r = chan_recv_many_wait(ch, out, max, deadline, &done);
+	*got = (size_t)done;
+	return r;
+}
+
+int
+achan_chan_recv_many(struct achan_chan *ch, void *out, size_t max, size_t *got)
+{
+	return recv_many_wait(ch, out, max, NULL, got);
+}
+
+int
+achan_chan_recv_many_until(struct achan_chan *ch, void *out, size_t max,
+		const struct timespec *deadline, size_t *got)
+{
+	if (deadline == NULL) {
+		if (got != NULL)
+			*got = 0;
+		return ACHAN_EINVAL;
+	}
+	return recv_many_wait(ch, out, max, deadline, got);
+}
+
 /* --- futures ------------------------------------------------------------------ */
 
 int
@@ -518,4 +603,121 @@ achan_chan_recv_cancel(struct achan_chan_recv_future *f)
 	if (achan__chan_is_local(f->_ch))
 		return achan__chan_local_recv_cancel(f);
 	return chan_recv_cancel(f);
+}
+
+/* --- batch futures ----------------------------------------------------------- */
+
+int
+achan_chan_send_many_future_init(struct achan_chan_send_many_future *f,
+		struct achan_chan *ch, const void *values, size_t n)
+{
+	if (f == NULL || !batch_ok(ch, values, n))
+		return ACHAN_EINVAL;
+	achan__future_init(&f->_w, SIDE_SEND_MANY);
+	f->_ch = ch;
+	f->_values = f->_value = values;
+	f->_n = n;
+	f->_sent = 0;
+	return ACHAN_OK;
+}
+
+int
+achan_chan_send_many_poll(struct achan_chan_send_many_future *f,
+		const struct achan_waker *waker, size_t *sent)
+{
+	int r;
+
+	if (sent != NULL)
+		*sent = 0;
+	if (f == NULL || sent == NULL || !waker_ok(waker) ||
+	    !pollable(&f->_w, f->_ch, SIDE_SEND_MANY))
+		return ACHAN_EINVAL;
+	if (f->_n == 0) {
+		(void)achan__future_finish(&f->_w, &f->_ch->obj, ACHAN_OK);
+		return ACHAN_OK;
+	}
+	if (achan__chan_is_local(f->_ch)) {
+		r = achan__chan_local_send_many_poll(f, waker);
+		*sent = f->_sent;
+	} else {
+		r = chan_send_many_poll(f, waker);
+		/* while it waits, servers advance it under the lock */
+		*sent = r == ACHAN_PENDING ? send_many_progress(f) : f->_sent;
+	}
+	return r;
+}
+
+int
+achan_chan_send_many_cancel(struct achan_chan_send_many_future *f,
+		size_t *sent)
+{
+	int r;
+
+	if (sent != NULL)
+		*sent = 0;
+	if (f == NULL || sent == NULL)
+		return ACHAN_EINVAL;
+	r = achan__future_cancel_begin(&f->_w, SIDE_SEND_MANY, f->_ch);
+	if (r == ACHAN_PENDING)
+		r = achan__chan_is_local(f->_ch) ?
+		    achan__chan_local_send_many_cancel(f) :
+		    chan_send_many_cancel(f);
+	if (r != ACHAN_EINVAL)
+		*sent = f->_sent;	/* finished: nobody else touches it */
+	return r;
+}
+
+int
+achan_chan_recv_many_future_init(struct achan_chan_recv_many_future *f,
+		struct achan_chan *ch, void *out, size_t max)
+{
+	if (f == NULL || !batch_ok(ch, out, max))
+		return ACHAN_EINVAL;
+	achan__future_init(&f->_w, SIDE_RECV_MANY);
+	f->_ch = ch;
+	f->_outs = f->_out = out;
+	f->_max = max;
+	f->_got = 0;
+	return ACHAN_OK;
+}
+
+int
+achan_chan_recv_many_poll(struct achan_chan_recv_many_future *f,
+		const struct achan_waker *waker, size_t *got)
+{
+	int r;
+
+	if (got != NULL)
+		*got = 0;
+	if (f == NULL || got == NULL || !waker_ok(waker) ||
+	    !pollable(&f->_w, f->_ch, SIDE_RECV_MANY))
+		return ACHAN_EINVAL;
+	if (f->_max == 0)
+		return achan__future_finish(&f->_w, &f->_ch->obj, ACHAN_OK);
+	r = achan__chan_is_local(f->_ch) ?
+	    achan__chan_local_recv_many_poll(f, waker) :
+	    chan_recv_many_poll(f, waker);
+	if (r == ACHAN_OK)
+		*got = f->_got;
+	return r;
+}
+
+int
+achan_chan_recv_many_cancel(struct achan_chan_recv_many_future *f,
+		size_t *got)
+{
+	int r;
+
+	if (got != NULL)
+		*got = 0;
+	if (f == NULL || got == NULL)
+		return ACHAN_EINVAL;
+	r = achan__future_cancel_begin(&f->_w, SIDE_RECV_MANY, f->_ch);
+	if (r == ACHAN_PENDING)
+		r = achan__chan_is_local(f->_ch) ?
+		    achan__chan_local_recv_many_cancel(f) :
+		    chan_recv_many_cancel(f);
+	if (r == ACHAN_OK)
+		*got = f->_got;
+	return r;
 }

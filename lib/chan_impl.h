@@ -135,6 +135,57 @@ as_recv(struct achan__waiter *w)
 	return achan__container_of(w, struct achan_chan_recv_future, _w);
 }
 
+static inline struct achan_chan_send_many_future *
+as_send_many(struct achan__waiter *w)
+{
+	return achan__container_of(w, struct achan_chan_send_many_future, _w);
+}
+
+static inline struct achan_chan_recv_many_future *
+as_recv_many(struct achan__waiter *w)
+{
+	return achan__container_of(w, struct achan_chan_recv_many_future, _w);
+}
+
+/* The value a waiting sender offers next (a batch: its next one). */
+static inline const void *
+send_value(struct achan__waiter *w)
+{
+	return w->_side == SIDE_SEND_MANY ? as_send_many(w)->_value :
+	    as_send(w)->_value;
+}
+
+/*
+ * One more value of a waiting batch sender went in (under its queue's
+ * lock, or its owner's own poll): 1 if that was its last - it completes
+ * like a single sender - else 0: it keeps its place, offering the next.
+ */
+static inline int
+send_many_advance(struct achan__waiter *w, size_t es)
+{
+	struct achan_chan_send_many_future *f;
+
+	if (w->_side != SIDE_SEND_MANY)
+		return 1;
+	f = as_send_many(w);
+	if (++f->_sent == f->_n)
+		return 1;
+	f->_value = achan__ring_elem(f->_values, f->_sent, es);
+	return 0;
+}
+
+/* Where a waiting receiver wants the value a meeting sender now copies
+ * (a batch: its first slot, and it counts that one). */
+static inline void *
+recv_out_filled(struct achan__waiter *w)
+{
+	if (w->_side == SIDE_RECV_MANY) {
+		as_recv_many(w)->_got = 1;
+		return as_recv_many(w)->_out;
+	}
+	return as_recv(w)->_out;
+}
+
 /* ring_pop, waiting out a producer that claimed the oldest slot (never
  * under a queue lock: the wait yields, but the producer may be stalled). */
 static inline int
@@ -237,8 +288,12 @@ serve_senders_locked(struct achan_chan *ch, struct serve *sv,
 				continue;
 			}
 			(void)achan__ring_push_served(&ch->ring,
-			    as_send(w)->_value);	/* OK: checked above */
+			    send_value(w));	/* OK: checked above */
 			sv->moved++;
+			if (!send_many_advance(w, ch->ring.elem_size)) {
+				next = w;	/* more of this batch: its place */
+				continue;
+			}
 			if (w == self) {
 				achan__waitq_remove(&ch->sendq, w);
 				sv->self_done = 1;
@@ -699,8 +754,7 @@ bounded_try_recv_many(struct achan_chan *ch, unsigned char *out, uint64_t max,
 /* --- unbuffered: one lock, direct handoff ----------------------------------- */
 
 /*
- * Under the channel's lock: unlink and return the oldest waiter of q that
- * we may meet - a plain future, or a select case whose claim we won -
+ * Under the channel's lock: the oldest waiter of q that we may meet - a plain future, or a select case whose claim we won -
  * dropping select cases that lost on the way; NULL if there is none.
  * Cases whose owner is polling stay queued (select_claim.h).  So the two
  * queues can both hold waiters: select cases passed over that way, and a
@@ -723,8 +777,7 @@ unbuffered_partner(struct achan__waitq *q, struct achan__waiter *me)
 		switch (achan__select_claim(w, 0, me != NULL,
 		    mc != NULL ? mc->_sel : NULL)) {
 		case ACHAN__CLAIM_WON:
-			achan__waitq_unlink(q, w);	/* the caller claims it */
-			return w;
+			return w;	/* the caller unlinks and claims it */
 		case ACHAN__CLAIM_LOST:
 			achan__waitq_lose(q, w);
 			break;
@@ -746,7 +799,8 @@ unbuffered_send_locked(struct achan_chan *ch, const void *value,
 	r = unbuffered_partner(&ch->recvq, me);
 	if (r == NULL)
 		return ACHAN_FULL;
-	achan__ring_copy(as_recv(r)->_out, value, ch->ring.elem_size);
+	achan__waitq_unlink(&ch->recvq, r);
+	achan__ring_copy(recv_out_filled(r), value, ch->ring.elem_size);
 	achan__waiter_claim(l, r, ACHAN__W_DONE);
 	return ACHAN_OK;
 }
@@ -762,8 +816,11 @@ unbuffered_recv_locked(struct achan_chan *ch, void *out,
 	s = unbuffered_partner(&ch->sendq, me);
 	if (s == NULL)
 		return ACHAN_EMPTY;
-	achan__ring_copy(out, as_send(s)->_value, ch->ring.elem_size);
-	achan__waiter_claim(l, s, ACHAN__W_DONE);
+	achan__ring_copy(out, send_value(s), ch->ring.elem_size);
+	if (send_many_advance(s, ch->ring.elem_size)) {
+		achan__waitq_unlink(&ch->sendq, s);
+		achan__waiter_claim(l, s, ACHAN__W_DONE);
+	}	/* else a batch sender with more: it keeps its place */
 	return ACHAN_OK;
 }
 
@@ -979,6 +1036,296 @@ chan_try_recv_many(struct achan_chan *ch, void *out, uint64_t max,
 {
 	return unbuffered(ch) ? unbuffered_try_recv_many(ch, out, max, got) :
 	    bounded_try_recv_many(ch, out, max, got);
+}
+
+/* --- batches that wait: futures, and the blocking forms on them ------------ */
+
+/*
+ * A send-many future on a bounded channel, as bounded_send_poll: as many
+ * as fit now, then it queues as one waiting sender, which the serve of the
+ * queue fills value by value (send_many_advance) until its last value is
+ * in - keeping its place, ahead of younger senders.
+ */
+static inline int
+bounded_send_many_poll(struct achan_chan_send_many_future *f,
+		const struct achan_waker *waker)
+{
+	struct achan_chan *ch = f->_ch;
+	struct achan__waiter *w = &f->_w;
+	size_t es = ch->ring.elem_size;
+	uint64_t k;
+	uint32_t s;
+	int r = ACHAN_OK;
+
+	while (w->_phase == ACHAN__PHASE_REGISTERED) {
+		s = achan__waiter_settle(w);
+		if (s == ACHAN__W_DONE)
+			return achan__future_finish(w, &ch->obj, ACHAN_OK);
+		if (s == ACHAN__W_CLOSED)
+			return achan__future_finish(w, &ch->obj, ACHAN_CLOSED);
+		if (s != ACHAN__W_QUEUED)
+			break;	/* a hint: try again from scratch */
+		sync_lock(&ch->sendq.lock);
+		/* relaxed: claims happen under the lock we hold */
+		if (sync_load(&w->_state, RELAXED) != ACHAN__W_QUEUED) {
+			sync_unlock(&ch->sendq.lock);
+			continue;
+		}
+		w->_waker = *waker;	/* keep our place, new waker */
+		goto serve;
+	}
+	while (f->_sent < f->_n) {
+		r = achan__ring_push_many(&ch->ring, f->_value,
+		    f->_n - f->_sent, 1, &k);
+		if (r != ACHAN_OK)
+			break;
+		f->_sent += k;
+		if (f->_sent < f->_n)
+			f->_value = achan__ring_elem(f->_values, f->_sent, es);
+		wake_receivers_if_waiting(ch, k);
+	}
+	if (f->_sent == f->_n)
+		return achan__future_finish(w, &ch->obj, ACHAN_OK);
+	if (r == ACHAN_CLOSED)
+		return achan__future_finish(w, &ch->obj, ACHAN_CLOSED);
+	sync_lock(&ch->sendq.lock);
+	if (achan__ring_is_closed(&ch->ring)) {
+		sync_unlock(&ch->sendq.lock);
+		return achan__future_finish(w, &ch->obj, ACHAN_CLOSED);
+	}
+	w->_waker = *waker;
+	achan__waitq_push(&ch->sendq, w);	/* sets the wait bit */
+	achan__future_registered(w, &ch->obj);
+	/* F2 (seq_cst fence): as in bounded_send_poll - orders our nwaiting
+	 * store before the serve's loads; pairs with S2/D2 of a receiver */
+	sync_fence_sc();
+serve:
+	if (serve_as_sender(ch, w, &s))
+		return achan__future_finish(w, &ch->obj, ACHAN_OK);
+	if (s != ACHAN__W_QUEUED)	/* served or closed while unlocked */
+		return bounded_send_many_poll(f, waker);
+	return ACHAN_PENDING;
+}
+
+/*
+ * A send-many future on an unbuffered channel: one rendezvous per value,
+ * with the receivers waiting now; then it queues, and each receiver that
+ * meets it takes its next value (unbuffered_recv_locked), the batch
+ * keeping its place until its last value is taken.
+ */
+static inline int
+unbuffered_send_many_poll(struct achan_chan_send_many_future *f,
+		const struct achan_waker *waker)
+{
+	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
+	struct achan_chan *ch = f->_ch;
+	struct achan__waiter *w = &f->_w;
+	uint32_t s;
+	int r = ACHAN_OK;
+
+	while (w->_phase == ACHAN__PHASE_REGISTERED) {
+		s = achan__waiter_settle(w);
+		if (s == ACHAN__W_DONE)
+			return achan__future_finish(w, &ch->obj, ACHAN_OK);
+		if (s == ACHAN__W_CLOSED)
+			return achan__future_finish(w, &ch->obj, ACHAN_CLOSED);
+		if (s != ACHAN__W_QUEUED)
+			break;
+		sync_lock(&ch->recvq.lock);
+		/* relaxed: claims happen under the lock we hold */
+		if (sync_load(&w->_state, RELAXED) == ACHAN__W_QUEUED) {
+			w->_waker = *waker;	/* receivers come to us */
+			sync_unlock(&ch->recvq.lock);
+			return ACHAN_PENDING;
+		}
+		sync_unlock(&ch->recvq.lock);
+	}
+	sync_lock(&ch->recvq.lock);
+	w->_waker = *waker;
+	while (f->_sent < f->_n &&
+	    (r = unbuffered_send_locked(ch, f->_value, &l, w)) == ACHAN_OK)
+		(void)send_many_advance(w, ch->ring.elem_size);
+	if (f->_sent < f->_n && r != ACHAN_CLOSED) {
+		achan__waitq_push(&ch->sendq, w);
+		achan__future_registered(w, &ch->obj);
+		sync_unlock(&ch->recvq.lock);
+		achan__wakelist_run(&l);
+		return ACHAN_PENDING;
+	}
+	sync_unlock(&ch->recvq.lock);
+	achan__wakelist_run(&l);
+	return achan__future_finish(w, &ch->obj,
+	    f->_sent == f->_n ? ACHAN_OK : ACHAN_CLOSED);
+}
+
+static inline int
+chan_send_many_poll(struct achan_chan_send_many_future *f,
+		const struct achan_waker *waker)
+{
+	return unbuffered(f->_ch) ? unbuffered_send_many_poll(f, waker) :
+	    bounded_send_many_poll(f, waker);
+}
+
+/* As chan_send_cancel: room owed to it first, then cancel. */
+static inline int
+chan_send_many_cancel(struct achan_chan_send_many_future *f)
+{
+	struct achan_chan *ch = f->_ch;
+	struct achan__waiter *w = &f->_w;
+	uint32_t s;
+
+	if (!unbuffered(ch) && w->_phase == ACHAN__PHASE_REGISTERED &&
+	    achan__ring_owed_room(&ch->ring) > 0) {
+		sync_lock(&ch->sendq.lock);
+		if (serve_as_sender(ch, w, &s))
+			return achan__future_finish(w, &ch->obj, ACHAN_OK);
+	}
+	return achan__future_cancel(w, &ch->sendq, send_lock(ch), &ch->obj, 1);
+}
+
+/* How many values of a send-many future have gone in (under the lock
+ * while it may be queued: servers advance it there). */
+static inline size_t
+send_many_progress(struct achan_chan_send_many_future *f)
+{
+	size_t n;
+
+	sync_lock(send_lock(f->_ch));
+	n = f->_sent;
+	sync_unlock(send_lock(f->_ch));
+	return n;
+}
+
+/*
+ * A receive-many future.  Bounded: as a receive future (hints), taking
+ * up to max once it finds one.  Unbuffered: what waiting senders offer,
+ * one rendezvous each; then it queues, and a sender meeting it fills its
+ * first slot (recv_out_filled).
+ */
+static inline int
+recv_many_take_more(struct achan_chan *ch, struct achan_chan_recv_many_future *f)
+{
+	size_t es = ch->ring.elem_size;
+	uint64_t k;
+
+	while (f->_got < f->_max && achan__ring_take_many(&ch->ring,
+	    achan__ring_elem(f->_outs, f->_got, es), f->_max - f->_got, &k) ==
+	    ACHAN_OK)
+		f->_got += k;
+	return ACHAN_OK;
+}
+
+static inline int
+bounded_recv_many_poll(struct achan_chan_recv_many_future *f,
+		const struct achan_waker *waker)
+{
+	struct achan_chan *ch = f->_ch;
+	struct achan__waiter *w = &f->_w;
+	uint32_t s;
+	int r;
+
+	while (w->_phase == ACHAN__PHASE_REGISTERED) {
+		s = achan__waiter_settle(w);
+		if (s != ACHAN__W_QUEUED)
+			break;	/* woken (hint or close): try from scratch */
+		r = recv_look(ch, f->_outs);
+		if (r != ACHAN_EMPTY)
+			goto leave;
+		sync_lock(&ch->recvq.lock);
+		/* relaxed: claims happen under the lock we hold */
+		if (sync_load(&w->_state, RELAXED) != ACHAN__W_QUEUED) {
+			sync_unlock(&ch->recvq.lock);
+			continue;
+		}
+		w->_waker = *waker;
+		sync_unlock(&ch->recvq.lock);
+		return ACHAN_PENDING;
+	}
+	r = recv_look(ch, f->_outs);
+	if (r == ACHAN_OK) {
+		f->_got = 1;
+		recv_many_take_more(ch, f);
+		serve_senders_if_waiting(ch);
+	}
+	if (r != ACHAN_EMPTY)
+		return achan__future_finish(w, &ch->obj, r);
+	sync_lock(&ch->recvq.lock);
+	w->_waker = *waker;
+	achan__waitq_push(&ch->recvq, w);
+	achan__future_registered(w, &ch->obj);
+	/* F2 (seq_cst fence): as in bounded_recv_poll; pairs with S1/D1 */
+	sync_fence_sc();
+	sync_unlock(&ch->recvq.lock);
+	r = recv_look(ch, f->_outs);
+	if (r == ACHAN_EMPTY)
+		return ACHAN_PENDING;
+leave:
+	if (r == ACHAN_OK) {
+		f->_got = 1;
+		recv_many_take_more(ch, f);
+	}
+	return recv_leave(ch, w, r);
+}
+
+static inline int
+unbuffered_recv_many_poll(struct achan_chan_recv_many_future *f,
+		const struct achan_waker *waker)
+{
+	struct achan__wakelist l = ACHAN__WAKELIST_INIT;
+	struct achan_chan *ch = f->_ch;
+	struct achan__waiter *w = &f->_w;
+	size_t es = ch->ring.elem_size;
+	uint32_t s;
+	int r = ACHAN_OK;
+
+	while (w->_phase == ACHAN__PHASE_REGISTERED) {
+		s = achan__waiter_settle(w);
+		if (s == ACHAN__W_DONE)	/* a sender filled our first slot */
+			return achan__future_finish(w, &ch->obj, ACHAN_OK);
+		if (s == ACHAN__W_CLOSED)
+			return achan__future_finish(w, &ch->obj, ACHAN_CLOSED);
+		if (s != ACHAN__W_QUEUED)
+			break;
+		sync_lock(&ch->recvq.lock);
+		/* relaxed: claims happen under the lock we hold */
+		if (sync_load(&w->_state, RELAXED) == ACHAN__W_QUEUED) {
+			w->_waker = *waker;	/* senders come to us */
+			sync_unlock(&ch->recvq.lock);
+			return ACHAN_PENDING;
+		}
+		sync_unlock(&ch->recvq.lock);
+	}
+	sync_lock(&ch->recvq.lock);
+	w->_waker = *waker;
+	while (f->_got < f->_max && (r = unbuffered_recv_locked(ch,
+	    achan__ring_elem(f->_outs, f->_got, es), &l, w)) == ACHAN_OK)
+		f->_got++;
+	if (f->_got == 0 && r != ACHAN_CLOSED) {
+		achan__waitq_push(&ch->recvq, w);
+		achan__future_registered(w, &ch->obj);
+		sync_unlock(&ch->recvq.lock);
+		achan__wakelist_run(&l);
+		return ACHAN_PENDING;
+	}
+	sync_unlock(&ch->recvq.lock);
+	achan__wakelist_run(&l);
+	return achan__future_finish(w, &ch->obj,
+	    f->_got > 0 ? ACHAN_OK : ACHAN_CLOSED);
+}
+
+static inline int
+chan_recv_many_poll(struct achan_chan_recv_many_future *f,
+		const struct achan_waker *waker)
+{
+	return unbuffered(f->_ch) ? unbuffered_recv_many_poll(f, waker) :
+	    bounded_recv_many_poll(f, waker);
+}
+
+static inline int
+chan_recv_many_cancel(struct achan_chan_recv_many_future *f)
+{
+	return achan__future_cancel(&f->_w, &f->_ch->recvq,
+	    recv_lock(f->_ch), &f->_ch->obj, 1);
 }
 
 /* --- close ----------------------------------------------------------------- */
@@ -1221,7 +1568,118 @@ chan_recv_wait(struct achan_chan *ch, void *out, const struct timespec *deadline
 	return achan__block_on(&f, recv_poll_fn, recv_cancel_fn, deadline);
 }
 
+static inline int
+send_many_poll_fn(void *f, const struct achan_waker *waker)
+{
+	return chan_send_many_poll(f, waker);
+}
+
+static inline int
+send_many_cancel_fn(void *f)
+{
+	return chan_send_many_cancel(f);
+}
+
+static inline int
+recv_many_poll_fn(void *f, const struct achan_waker *waker)
+{
+	return chan_recv_many_poll(f, waker);
+}
+
+static inline int
+recv_many_cancel_fn(void *f)
+{
+	return chan_recv_many_cancel(f);
+}
+
+/* Blocking batches: batches claimed while room (values) come within the
+ * snooze window, then the batch future, as chan_send_wait does. */
+static inline int
+chan_send_many_wait(struct achan_chan *ch, const unsigned char *values,
+		uint64_t n, const struct timespec *deadline, uint64_t *sent)
+{
+	struct achan__snooze b = ACHAN__SNOOZE_INIT;
+	struct achan_chan_send_many_future f;
+	size_t es = ch->ring.elem_size;
+	uint64_t done = 0, k;
+	int r = ACHAN_OK;
+
+	while (!unbuffered(ch)) {
+		while (done < n && (r = achan__ring_push_many(&ch->ring,
+		    achan__ring_elem(values, done, es), n - done, 1, &k)) ==
+		    ACHAN_OK) {
+			done += k;
+			wake_receivers_if_waiting(ch, k);
+		}
+		if (done == n || r == ACHAN_CLOSED) {
+			*sent = done;
+			return done == n ? ACHAN_OK : ACHAN_CLOSED;
+		}
+		if (!achan__snooze(&b))
+			break;
+	}
+	achan__future_init(&f._w, SIDE_SEND_MANY);
+	f._ch = ch;
+	f._values = achan__ring_elem(values, done, es);
+	f._value = f._values;
+	f._n = n - done;
+	f._sent = 0;
+	r = achan__block_on(&f, send_many_poll_fn, send_many_cancel_fn,
+	    deadline);
+	*sent = done + f._sent;
+	return r;
+}
+
+static inline int
+chan_recv_many_wait(struct achan_chan *ch, unsigned char *out, uint64_t max,
+		const struct timespec *deadline, uint64_t *got)
+{
+	struct achan__snooze b = ACHAN__SNOOZE_INIT;
+	struct achan_chan_recv_many_future f;
+	int r;
+
+	if (!unbuffered(ch)) {
+		do {
+			r = bounded_try_recv_many(ch, out, max, got);
+			if (r != ACHAN_EMPTY)
+				return r;
+		} while (achan__snooze(&b));
+	}
+	achan__future_init(&f._w, SIDE_RECV_MANY);
+	f._ch = ch;
+	f._outs = f._out = out;
+	f._max = max;
+	f._got = 0;
+	r = achan__block_on(&f, recv_many_poll_fn, recv_many_cancel_fn,
+	    deadline);
+	*got = r == ACHAN_OK ? f._got : 0;
+	return r;
+}
+
 #else /* !SYNC_THREADS */
+
+static inline int
+chan_send_many_wait(struct achan_chan *ch, const unsigned char *values,
+		uint64_t n, const struct timespec *deadline, uint64_t *sent)
+{
+	int r = chan_try_send_many(ch, values, n, sent);
+
+	(void)deadline;
+	if (r == ACHAN_OK && *sent < n)
+		return ACHAN_EDEADLK;	/* the rest could never go in */
+	return r == ACHAN_FULL ? ACHAN_EDEADLK : r;
+}
+
+static inline int
+chan_recv_many_wait(struct achan_chan *ch, unsigned char *out, uint64_t max,
+		const struct timespec *deadline, uint64_t *got)
+{
+	int r = chan_try_recv_many(ch, out, max, got);
+
+	(void)deadline;
+	return r == ACHAN_EMPTY ? ACHAN_EDEADLK : r;
+}
+
 /* One thread owns the channel: if the operation cannot complete now, no
  * other thread can ever make it possible.  Say so instead of hanging. */
 

@@ -18,7 +18,8 @@
 
 #define CHAN_MAGIC 0x6e616863u /* "chan" */
 
-enum { SIDE_SEND = 0, SIDE_RECV = 1 };
+/* Which queue a future's node belongs to, and (batches) its shape. */
+enum { SIDE_SEND = 0, SIDE_RECV = 1, SIDE_SEND_MANY = 2, SIDE_RECV_MANY = 3 };
 
 struct achan_chan {
 	/* hot, read-mostly geometry + the ring's counters on lines of their own */
@@ -99,5 +100,15 @@ int achan__chan_local_try_send_all(struct achan_chan *ch, const void *values,
 		uint64_t n);
 int achan__chan_local_try_recv_many(struct achan_chan *ch, void *out,
 		uint64_t max, uint64_t *got);
+int achan__chan_local_send_many_wait(struct achan_chan *ch, const void *values,
+		uint64_t n, const struct timespec *deadline, uint64_t *sent);
+int achan__chan_local_recv_many_wait(struct achan_chan *ch, void *out,
+		uint64_t max, const struct timespec *deadline, uint64_t *got);
+int achan__chan_local_send_many_poll(struct achan_chan_send_many_future *f,
+		const struct achan_waker *waker);
+int achan__chan_local_send_many_cancel(struct achan_chan_send_many_future *f);
+int achan__chan_local_recv_many_poll(struct achan_chan_recv_many_future *f,
+		const struct achan_waker *waker);
+int achan__chan_local_recv_many_cancel(struct achan_chan_recv_many_future *f);
 
 #endif /* ACHAN_LIB_CHAN_INTERNAL_H */

@@ -105,3 +105,43 @@ achan__chan_local_try_recv_many(struct achan_chan *ch, void *out,
 {
 	return chan_try_recv_many(ch, out, max, got);
 }
+
+int
+achan__chan_local_send_many_wait(struct achan_chan *ch, const void *values,
+		uint64_t n, const struct timespec *deadline, uint64_t *sent)
+{
+	return chan_send_many_wait(ch, values, n, deadline, sent);
+}
+
+int
+achan__chan_local_recv_many_wait(struct achan_chan *ch, void *out,
+		uint64_t max, const struct timespec *deadline, uint64_t *got)
+{
+	return chan_recv_many_wait(ch, out, max, deadline, got);
+}
+
+int
+achan__chan_local_send_many_poll(struct achan_chan_send_many_future *f,
+		const struct achan_waker *waker)
+{
+	return chan_send_many_poll(f, waker);
+}
+
+int
+achan__chan_local_send_many_cancel(struct achan_chan_send_many_future *f)
+{
+	return chan_send_many_cancel(f);
+}
+
+int
+achan__chan_local_recv_many_poll(struct achan_chan_recv_many_future *f,
+		const struct achan_waker *waker)
+{
+	return chan_recv_many_poll(f, waker);
+}
+
+int
+achan__chan_local_recv_many_cancel(struct achan_chan_recv_many_future *f)
+{
+	return chan_recv_many_cancel(f);
+}

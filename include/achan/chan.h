@@ -188,6 +188,40 @@ ACHAN_API int achan_chan_try_send_all(struct achan_chan *ch,
 ACHAN_API int achan_chan_try_recv_many(struct achan_chan *ch, void *out,
 		size_t max, size_t *got);
 
+/*
+ * Send all of values[0..n), in order, waiting while the buffer is full:
+ * ACHAN_OK (all went in), ACHAN_CLOSED (the channel closed first), or
+ * ACHAN_EDEADLK instead of waiting on a local channel; *sent says how many
+ * went in (the rest stay with the caller).  A waiting batch sender keeps
+ * its place among the waiting senders until its last value is in: the
+ * room receives free goes to it value by value, before younger senders.
+ * On an unbuffered channel each value is one rendezvous, the batch keeping
+ * its place the same way.  May block.
+ */
+ACHAN_API int achan_chan_send_many(struct achan_chan *ch, const void *values,
+		size_t n, size_t *sent);
+
+/* As achan_chan_send_many(), giving up at the absolute CLOCK_MONOTONIC
+ * *deadline with ACHAN_TIMEDOUT (*sent says how many went in). */
+ACHAN_API int achan_chan_send_many_until(struct achan_chan *ch,
+		const void *values, size_t n, const struct timespec *deadline,
+		size_t *sent);
+
+/*
+ * Wait until at least one value is there, then take up to max at once
+ * (it never waits to fill the batch): ACHAN_OK with *got >= 1, ACHAN_CLOSED
+ * (closed and drained), or ACHAN_EDEADLK instead of waiting on a local
+ * channel.  On an unbuffered channel it takes what waiting senders offer,
+ * one rendezvous each, or waits for one.  May block.
+ */
+ACHAN_API int achan_chan_recv_many(struct achan_chan *ch, void *out,
+		size_t max, size_t *got);
+
+/* As achan_chan_recv_many(), with an absolute deadline (ACHAN_TIMEDOUT,
+ * *got 0). */
+ACHAN_API int achan_chan_recv_many_until(struct achan_chan *ch, void *out,
+		size_t max, const struct timespec *deadline, size_t *got);
+
 /* Values buffered now (a snapshot; 0 for unbuffered channels and NULL). */
 ACHAN_API size_t achan_chan_len(const struct achan_chan *ch);
 /* The capacity given at creation (0 for NULL). */
@@ -239,6 +273,55 @@ struct achan_chan_recv_future {
 	struct achan_chan *_ch;
 	void *_out;
 };
+
+/*
+ * Batch futures, with the contract above, and a count: poll and cancel
+ * store in *count how many values have moved so far (a send: went in; a
+ * receive: were written to out[0..]).  A send-many future answers ACHAN_OK
+ * once all n went in, ACHAN_CLOSED if the channel closed first (the rest
+ * stay with the caller); while PENDING it keeps its place among the waiting
+ * senders, and values may go in on its behalf.  Its cancel answers ACHAN_OK
+ * if all had gone in, else ACHAN_CANCELLED with the count of those that
+ * did.  A receive-many future answers ACHAN_OK with >= 1 value (up to max),
+ * ACHAN_CLOSED, or ACHAN_PENDING; its cancel answers ACHAN_OK only if
+ * values had been written into it (an unbuffered channel's sender meeting
+ * it), else ACHAN_CANCELLED with 0.  Their first fields are those of the
+ * single futures (the waiting node, the channel, the next value).
+ */
+struct achan_chan_send_many_future {
+	struct achan__waiter _w;
+	struct achan_chan *_ch;
+	const void *_value;	/* the next value to go in */
+	const void *_values;
+	size_t _n;
+	size_t _sent;
+};
+
+struct achan_chan_recv_many_future {
+	struct achan__waiter _w;
+	struct achan_chan *_ch;
+	void *_out;		/* where the next value goes */
+	void *_outs;
+	size_t _max;
+	size_t _got;
+};
+
+/* Prepare (ACHAN_EINVAL as for the batch try forms, or a NULL future);
+ * cheap, registers nothing. */
+ACHAN_API int achan_chan_send_many_future_init(
+		struct achan_chan_send_many_future *f, struct achan_chan *ch,
+		const void *values, size_t n);
+ACHAN_API int achan_chan_send_many_poll(struct achan_chan_send_many_future *f,
+		const struct achan_waker *waker, size_t *sent);
+ACHAN_API int achan_chan_send_many_cancel(
+		struct achan_chan_send_many_future *f, size_t *sent);
+ACHAN_API int achan_chan_recv_many_future_init(
+		struct achan_chan_recv_many_future *f, struct achan_chan *ch,
+		void *out, size_t max);
+ACHAN_API int achan_chan_recv_many_poll(struct achan_chan_recv_many_future *f,
+		const struct achan_waker *waker, size_t *got);
+ACHAN_API int achan_chan_recv_many_cancel(
+		struct achan_chan_recv_many_future *f, size_t *got);
 
 /*
  * Prepare a send of *value (which must stay valid and unchanged until the
