@@ -51,13 +51,16 @@
 
 #define PEER "achan"
 
-enum workload { WL_STREAM, WL_PINGPONG, WL_SELECT };
-static const char *const wl_names[] = { "stream", "pingpong", "select" };
+enum workload { WL_STREAM, WL_PINGPONG, WL_SELECT, WL_BURST };
+static const char *const wl_names[] = { "stream", "pingpong", "select", "burst" };
 
 struct args {
 	enum workload wl;
 	uint64_t producers, consumers, capacity, messages;
+	uint64_t batch;		/* burst: values per call (default 32) */
 };
+
+#define BURST_MAX 4096
 
 struct worker {
 	uint64_t id;
@@ -76,16 +79,25 @@ static unsigned select_flags;
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: %s stream|pingpong|select PRODUCERS CONSUMERS CAPACITY MESSAGES\n",
-			PEER);
+	fprintf(stderr, "usage: %s stream|pingpong|select PRODUCERS CONSUMERS CAPACITY MESSAGES\n"
+			"       %s burst PRODUCERS CONSUMERS CAPACITY MESSAGES [BATCH]\n",
+			PEER, PEER);
 	exit(2);
 }
 
 static void parse_args(int argc, char **argv)
 {
-	if (argc != 6)
+	A.batch = 32;
+	if (argc == 7 && strcmp(argv[1], "burst") == 0) {
+		if (bench_parse_u64(argv[6], &A.batch) || A.batch < 1 ||
+				A.batch > BURST_MAX)
+			usage();
+	} else if (argc != 6) {
 		usage();
-	if (strcmp(argv[1], "stream") == 0)
+	}
+	if (strcmp(argv[1], "burst") == 0)
+		A.wl = WL_BURST;
+	else if (strcmp(argv[1], "stream") == 0)
 		A.wl = WL_STREAM;
 	else if (strcmp(argv[1], "pingpong") == 0)
 		A.wl = WL_PINGPONG;
@@ -139,6 +151,25 @@ static void *producer(void *arg)
 	bench_slice(A.messages, A.producers, w->id, &first, &count);
 	pthread_barrier_wait(&start_bar);
 	w->t_start = bench_now();
+	if (A.wl == WL_BURST) {
+		/* burst: BATCH values per achan_chan_send_many call */
+		uint64_t buf[BURST_MAX], i = 0, b, j;
+		size_t sent;
+		int st;
+
+		while (i < count) {
+			b = count - i < A.batch ? count - i : A.batch;
+			for (j = 0; j < b; j++)
+				buf[j] = first + i + j;
+			st = achan_chan_send_many(ch, buf, (size_t)b, &sent);
+			if (st != ACHAN_OK) {
+				w->err = st;
+				break;
+			}
+			i += b;
+		}
+		count = 0;	/* done: skip the single-value loop */
+	}
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t v = first + i;
 		int st = achan_chan_send(ch, &v);
@@ -164,9 +195,22 @@ static void *consumer(void *arg)
 
 	pthread_barrier_wait(&start_bar);
 	w->t_start = bench_now();
-	while ((st = achan_chan_recv(ch1, &v)) == ACHAN_OK) {
-		n++;
-		sum += v;
+	if (A.wl == WL_BURST) {
+		/* burst: up to BATCH values per achan_chan_recv_many call */
+		uint64_t buf[BURST_MAX];
+		size_t got, j;
+
+		while ((st = achan_chan_recv_many(ch1, buf, (size_t)A.batch,
+				&got)) == ACHAN_OK) {
+			for (j = 0; j < got; j++)
+				sum += buf[j];
+			n += got;
+		}
+	} else {
+		while ((st = achan_chan_recv(ch1, &v)) == ACHAN_OK) {
+			n++;
+			sum += v;
+		}
 	}
 	w->t_end = bench_now();
 	if (st != ACHAN_CLOSED)

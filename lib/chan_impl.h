@@ -76,6 +76,16 @@
  * before close drains the queue.  Pushes cannot claim a slot once the bit is
  * set; receivers report CLOSED only when closed and head == tail.
  *
+ * Batches (issue 16).  A batch push claims every consecutive free slot at
+ * the tail with one S1 (achan__ring_push_many), then publishes them one by
+ * one, and wakes at most one receiver per value with one lock; a batch take
+ * likewise (one S2), then serves waiting senders once (one D2).  Each
+ * value is therefore published (R1) and released (R2) exactly as a single
+ * push or take would, and the argument above holds value by value.  A
+ * waiting batch sender is one node of sendq: serving it moves its values
+ * one by one (send_many_advance), so it keeps its place until its last
+ * value is in, and the wait bit keeps every new send behind it.
+ *
  * Models of this protocol, checked by `make check` under x86-TSO store
  * buffers with a deliberately broken twin for each step of the argument:
  * model/chan_recv_wakeup.pml (F2, A3, waiting out an in-flight publish) and
@@ -1615,9 +1625,14 @@ chan_send_many_wait(struct achan_chan *ch, const unsigned char *values,
 			*sent = done;
 			return done == n ? ACHAN_OK : ACHAN_CLOSED;
 		}
-		if (!achan__snooze(&b))
-			break;
+		/* full: wait for room for a burst, as chan_send_wait does */
+		do {
+			if (!achan__snooze(&b))
+				goto block;
+		} while (!achan__ring_room_hint(&ch->ring, n - done <
+		    send_burst(ch) ? n - done : send_burst(ch)));
 	}
+block:
 	achan__future_init(&f._w, SIDE_SEND_MANY);
 	f._ch = ch;
 	f._values = achan__ring_elem(values, done, es);
@@ -1640,9 +1655,20 @@ chan_recv_many_wait(struct achan_chan *ch, unsigned char *out, uint64_t max,
 
 	if (!unbuffered(ch)) {
 		do {
-			r = bounded_try_recv_many(ch, out, max, got);
-			if (r != ACHAN_EMPTY)
+			/* not settled: waiting right behind a producer that is
+			 * filling the next slot slows it (bounded_send_attempt) */
+			r = achan__ring_take_many(&ch->ring, out, max, got);
+			if (achan__likely(r == ACHAN_OK)) {
+				serve_senders_if_waiting(ch);
+				return ACHAN_OK;
+			}
+			if (r == ACHAN_CLOSED)
 				return r;
+			if (r == ACHAN__RING_EMPTY_OWED) {
+				r = bounded_try_recv_many(ch, out, max, got);
+				if (r != ACHAN_EMPTY)
+					return r;
+			}
 		} while (achan__snooze(&b));
 	}
 	achan__future_init(&f._w, SIDE_RECV_MANY);
