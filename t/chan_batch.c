@@ -1,7 +1,8 @@
 /*
  * t/chan_batch.c - the batch forms that never wait (issue 16):
  * achan_chan_try_send_many, achan_chan_try_send_all and
- * achan_chan_try_recv_many.
+ * achan_chan_try_recv_many; and the forms that wait (send_many, recv_many,
+ * their _until twins, the batch futures).
  *
  * SPDX-License-Identifier: BSD-2-Clause
  *
@@ -23,12 +24,20 @@
  *     waiting receivers (at least one, at most one per value);
  *   - unbuffered: one rendezvous per value, both ways;
  *   - bad input: EINVAL and nothing moved.
+ *   - the waiting forms: local channels answer EDEADLK with the count
+ *     where they would wait; thread-safe ones (elem_size 24) block until
+ *     another thread receives / sends, TIMEDOUT and CLOSED with the count;
+ *   - batch futures: PENDING with a partial count, FIFO ahead of later
+ *     senders, cancel with the count, recv_many woken once; unbuffered:
+ *     one rendezvous per value; bad input EINVAL.
  * Then, thread-safe only: 3 producers mixing try_send_many (batches of
  * 1..40, the rest retried on FULL) and try_send, 2 consumers mixing
  * try_recv_many and try_recv, capacities 16 and 1, for 0.4 x
  * ACHAN_TEST_SECONDS each (or 2^21 values per producer): every value
  * (producer id, sequence, check word) received exactly once, in order per
- * producer in each consumer.
+ * producer in each consumer.  Then the same with send_many (1..64) and
+ * recv_many (1..64) over capacities 16, 1 and 0, for 0.1 x
+ * ACHAN_TEST_SECONDS each.
  *
  * Each scenario is one TAP line; the checks inside it print the line, the
  * expression and both values when they fail.
@@ -1806,6 +1815,7 @@ struct mt_shared {
 	struct achan_chan *ch;
 	atomic_int stop;      /* producers: send no new values */
 	atomic_int abandon;   /* everyone: give up retrying (a hang) */
+	int wait;             /* send_many / recv_many (1..64) instead of try */
 };
 
 struct producer {
@@ -1844,14 +1854,16 @@ producer_main(void *arg)
 {
 	struct producer *p = arg;
 	struct achan_chan *ch = p->sh->ch;
-	struct msg m[40];
+	struct msg m[64];
 	uint64_t seq = 0;
 
 	while (seq < MAXSEQ && !atomic_load_explicit(&p->sh->stop, memory_order_relaxed)) {
 		uint64_t r = tu_rand(&p->seed);
 		size_t n = (size_t)(r % 40) + 1, off = 0;
 
-		if (r % 5 == 0)
+		if (p->sh->wait)
+			n = (size_t)(r % 64) + 1;
+		else if (r % 5 == 0)
 			n = 1;   /* a single try_send */
 		if (n > MAXSEQ - seq)
 			n = (size_t)(MAXSEQ - seq);
@@ -1860,7 +1872,18 @@ producer_main(void *arg)
 			m[i].seq = seq + i;
 			m[i].chk = msg_chk(p->pid, seq + i);
 		}
-		if (r % 5 == 0) {
+		if (p->sh->wait) {
+			size_t sent = 99;
+			int st = achan_chan_send_many(ch, m, n, &sent);
+
+			if (st != ACHAN_OK || sent != n) {
+				snprintf(p->err, sizeof(p->err),
+					"send_many(n %zu): %s, *sent %zu",
+					n, st_name(st), sent);
+				break;
+			}
+			p->batches++;
+		} else if (r % 5 == 0) {
 			int st;
 			while ((st = achan_chan_try_send(ch, &m[0])) == ACHAN_FULL &&
 					!abandoned(p->sh)) {
@@ -1934,13 +1957,29 @@ consumer_main(void *arg)
 {
 	struct consumer *c = arg;
 	struct achan_chan *ch = c->sh->ch;
-	struct msg m[40];
+	struct msg m[64];
 
 	for (;;) {
 		uint64_t r = tu_rand(&c->seed);
 		int st;
 
-		if (r % 4 == 0) {
+		if (c->sh->wait) {
+			size_t max = (size_t)(r % 64) + 1, got = 99;
+
+			st = achan_chan_recv_many(ch, m, max, &got);
+			if (st == ACHAN_OK && got >= 1 && got <= max) {
+				c->batches++;
+				c->multi += got > 1;
+				for (size_t i = 0; i < got; i++)
+					consume_one(c, &m[i]);
+			} else if (st != ACHAN_CLOSED || got != 0) {
+				snprintf(c->err, sizeof(c->err),
+					"recv_many(max %zu): %s, *got %zu",
+					max, st_name(st), got);
+				c->bad++;
+				break;
+			}
+		} else if (r % 4 == 0) {
 			st = achan_chan_try_recv(ch, &m[0]);
 			if (st == ACHAN_OK)
 				consume_one(c, &m[0]);
@@ -2000,7 +2039,7 @@ wait_done(atomic_int *flags, size_t stride, int n, long ms)
 }
 
 static void
-t_threads(size_t cap, long ms)
+t_threads(size_t cap, long ms, int wait)
 {
 	static struct producer pr[NPROD];
 	static struct consumer co[NCONS];
@@ -2010,8 +2049,10 @@ t_threads(size_t cap, long ms)
 	int perr = 0, cerr = 0, finished;
 	unsigned long dup = 0, fifo = 0, lost = 0, extra = 0;
 
-	snprintf(what, sizeof(what), "threads cap %zu", cap);
+	snprintf(what, sizeof(what), "threads %s cap %zu",
+			wait ? "send_many/recv_many" : "try", cap);
 	sh.ch = mk(sizeof(struct msg), cap, 0);
+	sh.wait = wait;
 	atomic_init(&sh.stop, 0);
 	atomic_init(&sh.abandon, 0);
 	memset(pr, 0, sizeof(pr));
@@ -2055,8 +2096,11 @@ t_threads(size_t cap, long ms)
 	 * the watchdog kill the run */
 	atomic_store(&sh.stop, 1);
 	finished = wait_done(&pr[0].done, sizeof(pr[0]), NPROD, 5000);
-	if (!finished)
+	if (!finished) {
 		atomic_store(&sh.abandon, 1);
+		if (wait)   /* release a producer stuck in send_many */
+			achan_chan_close(sh.ch);
+	}
 	for (int p = 0; p < NPROD; p++)
 		pthread_join(pr[p].t, NULL);
 	is_st(achan_chan_close(sh.ch), ACHAN_NEWLY_CLOSED, "%s: close", what);
@@ -2085,10 +2129,16 @@ t_threads(size_t cap, long ms)
 		if (co[i].fifo)
 			diag("    %s: consumer %d: %s", what, i, co[i].fifo_err);
 	}
-	ok(!perr, "%s: producers: try_send_many OK with 1..n or FULL with 0, try_send OK or FULL",
-			what);
-	ok(!cerr, "%s: consumers: try_recv_many OK with 1..max, EMPTY / CLOSED with 0; no torn values",
-			what);
+	if (wait) {
+		ok(!perr, "%s: producers: send_many OK with *sent n", what);
+		ok(!cerr, "%s: consumers: recv_many OK with 1..max, CLOSED with 0; no torn values",
+				what);
+	} else {
+		ok(!perr, "%s: producers: try_send_many OK with 1..n or FULL with 0, try_send OK or FULL",
+				what);
+		ok(!cerr, "%s: consumers: try_recv_many OK with 1..max, EMPTY / CLOSED with 0; no torn values",
+				what);
+	}
 	ok(fifo == 0, "%s: per-producer FIFO in every consumer (%lu out of order)", what, fifo);
 	ok(dup == 0, "%s: no value received twice by one consumer (%lu)", what, dup);
 	{
@@ -2127,7 +2177,8 @@ t_threads(size_t cap, long ms)
 	/* the run exercised what it claims: partial send batches (some of
 	 * the batch fitted), and receive batches of more than one value
 	 * (not required on capacity 1, where each claim takes one) */
-	ok(total > 0 && batches > 0 && partial > 0 && (cap == 1 || multi > 0),
+	ok(total > 0 && batches > 0 && (wait || partial > 0) &&
+			(cap <= 1 || multi > 0),
 			"%s: %llu values, %llu send batches (%llu partial), %llu receive batches of > 1",
 			what, (unsigned long long)total, (unsigned long long)batches,
 			(unsigned long long)partial, (unsigned long long)multi);
@@ -2145,10 +2196,13 @@ main(void)
 
 	if (ms < 20)
 		ms = 20;
-	tap_watchdog(30 + (unsigned)(secs * 3));
+	tap_watchdog(30 + (unsigned)(secs * 4));
 	run_flavour(0);
 	run_flavour(ACHAN_LOCAL);
-	t_threads(16, ms);
-	t_threads(1, ms);
+	t_threads(16, ms, 0);
+	t_threads(1, ms, 0);
+	t_threads(16, ms / 4, 1);
+	t_threads(1, ms / 4, 1);
+	t_threads(0, ms / 4, 1);
 	return done_testing();
 }
