@@ -42,6 +42,10 @@ achan_man_chan_links = \
 	man/achan_chan_try_send_many.3 \
 	man/achan_chan_try_send_all.3 \
 	man/achan_chan_try_recv_many.3 \
+	man/achan_chan_send_many.3 \
+	man/achan_chan_send_many_until.3 \
+	man/achan_chan_recv_many.3 \
+	man/achan_chan_recv_many_until.3 \
 	man/achan_chan_close.3 \
 	man/achan_chan_len.3 \
 	man/achan_chan_capacity.3 \
@@ -53,6 +57,12 @@ achan_man_chan_links = \
 	man/achan_chan_recv_future_init.3 \
 	man/achan_chan_recv_poll.3 \
 	man/achan_chan_recv_cancel.3 \
+	man/achan_chan_send_many_future_init.3 \
+	man/achan_chan_send_many_poll.3 \
+	man/achan_chan_send_many_cancel.3 \
+	man/achan_chan_recv_many_future_init.3 \
+	man/achan_chan_recv_many_poll.3 \
+	man/achan_chan_recv_many_cancel.3 \
 	man/achan_chan_pair.3 \
 	man/achan_chan_sender_clone.3 \
 	man/achan_chan_receiver_clone.3 \
