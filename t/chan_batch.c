@@ -1502,6 +1502,43 @@ t_many_futures(unsigned flags, size_t cap, size_t es)
 	CONTENTS_ARE(ch, es, NULL, 0);
 	destroy(ch);
 
+	/* Two slots freed at once: both go to the batch, whose values keep
+	 * their place ahead of the sender behind it (a serve that moved on
+	 * to the next sender after one value of a batch would let it in). */
+	if (cap >= 2) {
+		uint64_t want[MAXN];
+
+		ch = mk(es, cap, flags);
+		mkbatch(&bt, es, n);
+		mkbatch(&one, es, 1);
+		rec_init(&w, 0, NULL);
+		rec_init(&sw, 1, NULL);
+		CHK_ST(achan_chan_send_many_future_init(&mf, ch, bt.b, n),
+				ACHAN_OK);
+		CHK_ST(achan_chan_send_many_poll(&mf, &w.w, &sent),
+				ACHAN_PENDING);
+		achan_chan_send_future_init(&sf, ch, one.b);
+		CHK_ST(achan_chan_send_poll(&sf, &sw.w), ACHAN_PENDING);
+		got = 99;
+		CHK_ST(achan_chan_try_recv_many(ch, out, 2, &got), ACHAN_OK);
+		CHK_U(got, 2);
+		VALS_ARE(out, es, bt.tag, 2);
+		/* now the batch's values 2 .. cap+1 are in; one of its values
+		 * is left, then the single sender's */
+		sent = 99;
+		CHK_ST(achan_chan_send_many_poll(&mf, &w.w, &sent),
+				ACHAN_PENDING);
+		CHK_U(sent, cap + 2);
+		CHK_ST(achan_chan_send_poll(&sf, &sw.w), ACHAN_PENDING);
+		memcpy(want, bt.tag + 2, (n - 2) * sizeof(want[0]));
+		want[n - 2] = one.tag[0];
+		CONTENTS_ARE(ch, es, want, n - 1);
+		CHK_ST(achan_chan_send_many_poll(&mf, &w.w, &sent), ACHAN_OK);
+		CHK_U(sent, n);
+		CHK_ST(achan_chan_send_poll(&sf, &sw.w), ACHAN_OK);
+		destroy(ch);
+	}
+
 	/* cancel partway: CANCELLED with the count, the rest not in */
 	ch = mk(es, cap, flags);
 	mkbatch(&bt, es, n);
