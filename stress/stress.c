@@ -270,7 +270,8 @@ struct msg {
 	uint64_t check;		/* mix(stamp) */
 };
 
-enum { M_BLOCK, M_TRY, M_ASYNC };
+enum { M_BLOCK, M_TRY, M_ASYNC, M_BATCH };
+#define BATCH_MAX 32	/* M_BATCH: up to this many values per call */
 
 struct crun {
 	int part, np, nc;
@@ -317,6 +318,99 @@ static int
 r_cancel(void *f)
 {
 	return achan_chan_recv_cancel(f);
+}
+
+static int
+sm_poll(void *f, const struct achan_waker *w)
+{
+	size_t n;
+
+	return achan_chan_send_many_poll(f, w, &n);
+}
+
+static int
+sm_cancel(void *f)
+{
+	size_t n;
+
+	return achan_chan_send_many_cancel(f, &n);
+}
+
+/*
+ * Batch mode: send msgs[0..n) with one of the batch calls (blocking, with
+ * a deadline, try, or the future, cancelled now and then); *sent is how
+ * many went in.  OK (all), or the status that stopped it.
+ */
+static int
+c_send_batch(struct cworker *w, struct achan_chan *ch, const struct msg *m,
+		size_t n, size_t *sent)
+{
+	struct achan_chan_send_many_future f;
+	struct timespec dl;
+	uint64_t r = rnd(&w->rng);
+	size_t k;
+	int rc;
+
+	switch (r & 3) {
+	case 0:
+		return achan_chan_send_many(ch, m, n, sent);
+	case 1:
+		dl = in_us(500);
+		return achan_chan_send_many_until(ch, m, n, &dl, sent);
+	case 2:
+		rc = achan_chan_try_send_many(ch, m, n, sent);
+		if (rc == ACHAN_FULL)
+			sched_yield();
+		return rc;
+	default:
+		achan_chan_send_many_future_init(&f, ch, m, n);
+		rc = drive(&w->fl, &w->rng, &f, sm_poll, sm_cancel);
+		/* finished: cancel answers again, with the count */
+		(void)achan_chan_send_many_cancel(&f, &k);
+		*sent = k;
+		return rc;
+	}
+}
+
+/* Batch mode: receive up to max; OK (*got >= 1), CLOSED, or a status to
+ * retry on. */
+static int
+c_recv_batch(struct cworker *w, struct achan_chan *ch, struct msg *m,
+		size_t max, size_t *got)
+{
+	struct achan_chan_recv_many_future f;
+	struct timespec dl;
+	uint64_t r = rnd(&w->rng);
+	size_t k;
+	int rc;
+
+	switch (r & 3) {
+	case 0:
+		return achan_chan_recv_many(ch, m, max, got);
+	case 1:
+		dl = in_us(500);
+		return achan_chan_recv_many_until(ch, m, max, &dl, got);
+	case 2:
+		rc = achan_chan_try_recv_many(ch, m, max, got);
+		if (rc == ACHAN_EMPTY)
+			sched_yield();
+		return rc;
+	default:
+		achan_chan_recv_many_future_init(&f, ch, m, max);
+		atomic_store(&w->fl.v, 0);
+		rc = achan_chan_recv_many_poll(&f, &w->fl.w, got);
+		while (rc == ACHAN_PENDING) {
+			if ((rnd(&w->rng) & 63) == 0 || !flag_wait(&w->fl)) {
+				rc = achan_chan_recv_many_cancel(&f, &k);
+				*got = k;
+				return rc == ACHAN_OK ? ACHAN_OK :
+				    ACHAN_CANCELLED;
+			}
+			atomic_store(&w->fl.v, 0);
+			rc = achan_chan_recv_many_poll(&f, &w->fl.w, got);
+		}
+		return rc;
+	}
 }
 
 static void
@@ -383,7 +477,33 @@ c_producer(void *arg)
 	    r->ch;
 	uint64_t seq = 0;
 
-	for (;;) {
+	while (w->mode == M_BATCH) {
+		struct msg mb[BATCH_MAX];
+		size_t n = 1 + (size_t)(rnd(&w->rng) % BATCH_MAX), sent = 0, i;
+		int rc;
+
+		if (!r->discard &&
+		    atomic_load_explicit(&r->stop, memory_order_relaxed))
+			break;
+		for (i = 0; i < n; i++) {
+			mb[i].stamp = (uint64_t)w->id << 48 | (seq + i);
+			mb[i].check = mix(mb[i].stamp);
+		}
+		rc = c_send_batch(w, ch, mb, n, &sent);
+		for (i = 0; i < sent; i++) {	/* what went in counts */
+			w->count[0]++;
+			w->hash[0] += mix(seq);
+			seq++;
+		}
+		if (rc == ACHAN_CLOSED)
+			break;
+		if (rc != ACHAN_OK && rc != ACHAN_FULL &&
+		    rc != ACHAN_TIMEDOUT && rc != ACHAN_CANCELLED) {
+			bad(r->part, "send_many: %s", achan_strerror(rc));
+			break;
+		}
+	}
+	for (; w->mode != M_BATCH;) {
 		struct msg m;
 
 		/* in the discard runs producers go on until the close */
@@ -451,9 +571,37 @@ c_consumer(void *arg)
 	struct achan_chan *ch = r->handles ? achan_chan_receiver_chan(&w->rx) :
 	    r->ch;
 	uint64_t n = 0;
-	struct msg m;
+	struct msg m, mb[BATCH_MAX];
+	size_t got = 0, at = 0;
+	int rc;
 
-	while (c_recv(w, ch, &m) == ACHAN_OK) {
+	for (;;) {
+		if (w->mode == M_BATCH) {
+			if (at == got) {
+				at = got = 0;
+				rc = c_recv_batch(w, ch, mb,
+				    1 + (size_t)(rnd(&w->rng) % BATCH_MAX), &got);
+				if (rc == ACHAN_CLOSED)
+					break;
+				if (rc == ACHAN_OK && got == 0)
+					bad(r->part, "recv_many: OK with none");
+				if (rc != ACHAN_OK && rc != ACHAN_EMPTY &&
+				    rc != ACHAN_TIMEDOUT &&
+				    rc != ACHAN_CANCELLED) {
+					bad(r->part, "recv_many: %s",
+					    achan_strerror(rc));
+					break;
+				}
+				if (r->discard && atomic_load_explicit(&r->stop,
+				    memory_order_relaxed) && got == 0)
+					break;	/* let go */
+				continue;
+			}
+			m = mb[at++];
+		} else if (c_recv(w, ch, &m) != ACHAN_OK) {
+			break;
+		}
+		{
 		unsigned pid = (unsigned)(m.stamp >> 48);
 		uint64_t seq = m.stamp & 0xffffffffffffull;
 
@@ -474,6 +622,7 @@ c_consumer(void *arg)
 		if ((++n & 1023) == 0 && r->discard &&
 		    atomic_load_explicit(&r->stop, memory_order_relaxed))
 			break;		/* let go: the last one discards */
+		}
 	}
 	if (r->handles && achan_chan_receiver_release(&w->rx) != ACHAN_OK)
 		bad(r->part, "receiver release");
@@ -483,7 +632,7 @@ c_consumer(void *arg)
 static int
 pick_mode(int idx, int k, int producer, size_t cap)
 {
-	int m = (idx + k + (producer ? 0 : 1)) % 3;
+	int m = (idx + k + (producer ? 0 : 1)) % 4;
 
 	/* unbuffered: each side needs a user that waits, or try users on
 	 * both sides could spin forever without meeting */
@@ -587,10 +736,10 @@ c_run(int part, int np, int nc, size_t cap, int discard, double secs, int k)
 	atomic_fetch_add(&moved[part], total);
 	atomic_fetch_add(&extra[part], gone);
 	for (int i = 0; i < np; i++)
-		modes[i] = "BTA"[pw[i].mode];
+		modes[i] = "BTAM"[pw[i].mode];
 	modes[np] = '/';
 	for (int j = 0; j < nc; j++)
-		modes[np + 1 + j] = "BTA"[cw[j].mode];
+		modes[np + 1 + j] = "BTAM"[cw[j].mode];
 	modes[np + 1 + nc] = '\0';
 	printf("  %-8s %dx%d cap %-4zu %-8s %-18s %12llu msgs %11.0f/s",
 	    part_name[part], np, nc, cap, discard ? "discard" : "", modes,
