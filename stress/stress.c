@@ -32,7 +32,9 @@
  * Every user is blocking (plain or with a deadline), a try_ loop, or an
  * async future driven by a flag waker that cancels now and then (selects
  * likewise: achan_select / achan_select_until, achan_select_try, the select
- * future).  Payload checks: every channel value is {producer id << 48 |
+ * future), or in the channel parts a batch user (mode M: send_many /
+ * recv_many, their deadline, try and future forms, 1 to 32 values a call,
+ * the count of what moved checked as each single value is).  Payload checks: every channel value is {producer id << 48 |
  * sequence, check word}; each consumer checks the check word and that each
  * producer's sequences arrive strictly increasing (per-producer FIFO; for
  * selects, per channel), and at the end, per producer (and channel), the
