@@ -18,6 +18,29 @@
  * same for a transformer and `squares`.  That is the other direction of the
  * same rule: releasing the last receiver closes the channel.
  *
+ * Every stage moves values in batches (issue 16): a producer hands `raw` a
+ * batch of BATCH values with one achan_chan_send_many(); a transformer takes
+ * whatever is there, up to BATCH, with one achan_chan_recv_many() (it waits
+ * for one value, never for a full batch), squares them and passes them on
+ * with one send_many; the consumer drains `squares` the same way.  A batch
+ * is the same single operations in order, so the shutdown above is
+ * unchanged: send_many answers ACHAN_CLOSED once nobody receives, and
+ * recv_many answers ACHAN_CLOSED only once the channel is closed and drained.
+ * PIPELINE_BATCH=n in the environment picks another batch size (1 .. 64);
+ * PIPELINE_BATCH=1 runs the single-value send / recv, for comparison.
+ *
+ * What batching gained, measured: the program prints its own rate (items
+ * per second from starting the threads to draining `squares`).  Seven runs
+ * of each mode, interleaved, in a plain build on a shared 2-core machine
+ * (load average about 4), with
+ *   for i in 1 2 3 4 5 6 7; do PIPELINE_BATCH=1 ./examples/pipeline;
+ *       ./examples/pipeline; done
+ * gave medians of 1.46 M items/s for single values (1.11 .. 1.69) and
+ * 2.11 M items/s for batches of 32 (1.05 .. 3.82): about 1.4x, with a wide
+ * spread.  The consumer took 30-32 values per receive, so the batches were
+ * full.  The spread is the machine's: seven threads share two cores with
+ * other work, and a run of 100000 items lasts only tens of milliseconds.
+ *
  * The program checks that every value went through exactly once and exits
  * 0, or prints what went wrong and exits 1.
  *
@@ -27,11 +50,20 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 
 #define PRODUCERS 4
 #define TRANSFORMERS 2
+#ifndef PER_PRODUCER	/* -DPER_PRODUCER=n for a longer run */
 #define PER_PRODUCER 25000
+#endif
 #define CAPACITY 64
+#define BATCH 32		/* the default batch size */
+#define MAX_BATCH CAPACITY	/* the largest PIPELINE_BATCH accepted */
+
+/* Values per send_many / recv_many; 1 = the single-value calls. */
+static size_t batch = BATCH;
 
 /* What flows through `squares`: a small struct, copied by value. */
 struct item {
@@ -56,11 +88,23 @@ static void *produce(void *arg)
 {
 	struct producer *p = arg;
 	struct achan_chan *raw = achan_chan_sender_chan(&p->raw_tx);
+	uint64_t vs[MAX_BATCH];
 
-	for (uint64_t i = 0; i < PER_PRODUCER; i++) {
-		uint64_t v = p->first + i;
-		/* Waits while `raw` is full: that is the backpressure. */
-		if (achan_chan_send(raw, &v) != ACHAN_OK)
+	for (uint64_t i = 0; i < PER_PRODUCER; ) {
+		size_t n = 0, sent;
+
+		if (batch == 1) {
+			uint64_t v = p->first + i++;
+			/* Waits while `raw` is full: that is the backpressure. */
+			if (achan_chan_send(raw, &v) != ACHAN_OK)
+				break;	/* ACHAN_CLOSED: nobody receives */
+			continue;
+		}
+		while (n < batch && i < PER_PRODUCER)
+			vs[n++] = p->first + i++;
+		/* Waits while `raw` is full, until all n are in; the values
+		 * stay in order, though other producers' may fall between. */
+		if (achan_chan_send_many(raw, vs, n, &sent) != ACHAN_OK)
 			break;	/* ACHAN_CLOSED: nobody receives any more */
 	}
 	/* The last producer to get here closes `raw`. */
@@ -73,20 +117,45 @@ static void *transform(void *arg)
 	struct transformer *t = arg;
 	struct achan_chan *raw = achan_chan_receiver_chan(&t->raw_rx);
 	struct achan_chan *squares = achan_chan_sender_chan(&t->squares_tx);
-	uint64_t v;
+	uint64_t vs[MAX_BATCH];
+	struct item its[MAX_BATCH];
+	size_t got, sent;
 
-	/* ACHAN_OK while values come; ACHAN_CLOSED once `raw` is closed *and*
-	 * drained, so nothing a producer sent is lost. */
-	while (achan_chan_recv(raw, &v) == ACHAN_OK) {
-		struct item it = { v, v * v };
-		if (achan_chan_send(squares, &it) != ACHAN_OK)
-			break;	/* the consumer went away */
-		t->moved++;
+	if (batch == 1) {
+		uint64_t v;
+		/* ACHAN_OK while values come; ACHAN_CLOSED once `raw` is
+		 * closed *and* drained, so nothing a producer sent is lost. */
+		while (achan_chan_recv(raw, &v) == ACHAN_OK) {
+			struct item it = { v, v * v };
+			if (achan_chan_send(squares, &it) != ACHAN_OK)
+				break;	/* the consumer went away */
+			t->moved++;
+		}
+	} else {
+		/* The same in batches: recv_many waits for one value and takes
+		 * what is there, up to `batch`; ACHAN_CLOSED once `raw` is
+		 * closed and drained. */
+		while (achan_chan_recv_many(raw, vs, batch, &got) == ACHAN_OK) {
+			for (size_t k = 0; k < got; k++)
+				its[k] = (struct item){ vs[k], vs[k] * vs[k] };
+			int r = achan_chan_send_many(squares, its, got, &sent);
+			t->moved += sent;
+			if (r != ACHAN_OK)
+				break;	/* the consumer went away */
+		}
 	}
 	achan_chan_receiver_release(&t->raw_rx);
 	/* The last transformer to get here closes `squares`. */
 	achan_chan_sender_release(&t->squares_tx);
 	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int main(void)
@@ -97,8 +166,22 @@ int main(void)
 	struct achan_chan_receiver raw_rx, squares_rx;
 	const uint64_t n_all = (uint64_t)PRODUCERS * PER_PRODUCER;
 	uint64_t n = 0, sum_in = 0, sum_out = 0, bad = 0, moved = 0;
-	struct item it;
+	struct item its[MAX_BATCH];
+	size_t got = 0;
+	uint64_t takes = 0;	/* the consumer's receive calls */
 	int r;
+	const char *env = getenv("PIPELINE_BATCH");
+
+	if (env != NULL && *env != '\0') {
+		char *end;
+		unsigned long b = strtoul(env, &end, 10);
+		if (*end != '\0' || b < 1 || b > MAX_BATCH) {
+			fprintf(stderr, "pipeline: PIPELINE_BATCH=%s: want 1 .. %d\n",
+			    env, MAX_BATCH);
+			return 1;
+		}
+		batch = b;
+	}
 
 	if (achan_chan_pair(&raw_tx, &raw_rx, sizeof(uint64_t), CAPACITY, 0) !=
 	    ACHAN_OK ||
@@ -127,6 +210,7 @@ int main(void)
 	achan_chan_receiver_release(&raw_rx);
 	achan_chan_sender_release(&squares_tx);
 
+	double t0 = now();
 	for (int i = 0; i < TRANSFORMERS; i++)
 		pthread_create(&transformers[i].thread, NULL, transform,
 		    &transformers[i]);
@@ -135,12 +219,22 @@ int main(void)
 
 	/* The consumer: drain `squares` until the last transformer is done. */
 	struct achan_chan *squares = achan_chan_receiver_chan(&squares_rx);
-	while ((r = achan_chan_recv(squares, &it)) == ACHAN_OK) {
-		bad += it.out != it.in * it.in;
-		sum_in += it.in;
-		sum_out += it.out;
-		n++;
+	for (;;) {
+		if (batch == 1)
+			got = (r = achan_chan_recv(squares, &its[0])) == ACHAN_OK;
+		else
+			r = achan_chan_recv_many(squares, its, batch, &got);
+		if (r != ACHAN_OK)
+			break;	/* ACHAN_CLOSED: closed and drained */
+		takes++;
+		for (size_t k = 0; k < got; k++) {
+			bad += its[k].out != its[k].in * its[k].in;
+			sum_in += its[k].in;
+			sum_out += its[k].out;
+			n++;
+		}
 	}
+	double secs = now() - t0;
 	/* The handle still keeps the channel alive: no race with the free. */
 	int closed = r == ACHAN_CLOSED && achan_chan_is_closed(squares);
 	achan_chan_receiver_release(&squares_rx);	/* frees `squares` */
@@ -159,6 +253,10 @@ int main(void)
 	    "sum %llu, sum of squares %llu\n", (unsigned long long)n,
 	    (unsigned long long)moved, (unsigned long long)sum_in,
 	    (unsigned long long)sum_out);
+	printf("pipeline: batch %zu: %.1f ms, %.2f M items/s, "
+	    "%.1f values per consumer receive\n", batch, secs * 1e3,
+	    secs > 0 ? (double)n / secs / 1e6 : 0.0,
+	    takes ? (double)n / (double)takes : 0.0);
 	if (!closed || n != n_all || moved != n_all || bad != 0 ||
 	    sum_in != want_in || sum_out != want_out) {
 		fprintf(stderr, "pipeline: FAILED: closed %d, %llu bad items, "
