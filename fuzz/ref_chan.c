@@ -248,6 +248,142 @@ ref_chan_recv_ready(const struct ref_chan *m)
 	    0) >= 0);
 }
 
+/* --- batches ---------------------------------------------------------------------- */
+
+/* "A batch is the same single operations in order by one thread";
+ * "try_send_many answers ACHAN_OK if at least one value went in,
+ * ACHAN_FULL if none (also while an older sender waits)" */
+int
+ref_chan_try_send_many(struct ref_chan *m, uint64_t first, unsigned n,
+		unsigned *sent)
+{
+	unsigned k;
+	int r = ACHAN_OK;
+
+	/* "n = 0 ... is ACHAN_OK with nothing moved, even on a closed
+	 * channel" */
+	for (k = 0; k < n; k++) {
+		r = ref_chan_try_send(m, first + k);
+		if (r != ACHAN_OK)
+			break;
+	}
+	*sent = k;
+	return k > 0 ? ACHAN_OK : r;
+}
+
+/* Unbuffered: receivers waiting that a sender may meet now. */
+static unsigned
+receivers_waiting(const struct ref_chan *m)
+{
+	unsigned k, n = 0;
+
+	for (k = 0; k < m->recvq.n; k++)
+		n += ref_claim((struct ref_fut *)&m->recv[m->recvq.slot[k]], 0)
+		    == REF_CLAIM_WON;
+	return n;
+}
+
+/* "the all-or-nothing form moves all or none" (chan.h: ACHAN_FULL with
+ * fewer than n slots free, or older senders waiting; on an unbuffered
+ * channel unless n receivers wait) */
+int
+ref_chan_try_send_all(struct ref_chan *m, uint64_t first, unsigned n)
+{
+	unsigned sent;
+
+	if (n == 0)
+		return ACHAN_OK;
+	if (m->closed)
+		return ACHAN_CLOSED;
+	if (m->cap == 0) {
+		if (receivers_waiting(m) < n)
+			return ACHAN_FULL;
+	} else {
+		if (m->sendq.n > 0 && m->len < m->cap)
+			(void)serve_senders(m, -1);
+		if (m->sendq.n > 0 || m->cap - m->len < n)
+			return ACHAN_FULL;
+	}
+	/* every value fits: the same sends in order */
+	return ref_chan_try_send_many(m, first, n, &sent);
+}
+
+int
+ref_chan_try_recv_many(struct ref_chan *m, uint64_t *v, unsigned max,
+		unsigned *got)
+{
+	unsigned k;
+	int r = ACHAN_OK;
+
+	/* Bounded: the batch takes the values buffered when it starts (one
+	 * claim of the ring), room owed to waiting senders served first; a
+	 * waiting sender's value that moves in behind them stays in the
+	 * channel (t/chan_batch.c allows it either in the batch or in the
+	 * channel; the library keeps it in the channel). */
+	if (m->cap > 0 && m->len == 0 && m->sendq.n > 0)
+		(void)serve_senders(m, -1);
+	if (m->cap > 0 && m->len > 0 && max > m->len)
+		max = m->len;
+	for (k = 0; k < max; k++) {
+		r = ref_chan_try_recv(m, &v[k]);
+		if (r != ACHAN_OK)
+			break;
+	}
+	*got = k;
+	return k > 0 ? ACHAN_OK : r;
+}
+
+int
+ref_chan_send_many_ready(const struct ref_chan *m, unsigned n)
+{
+	if (n == 0 || m->closed)
+		return 1;
+	if (m->cap == 0)
+		return receivers_waiting(m) >= n;
+	return m->sendq.n == 0 && m->cap - m->len >= n;
+}
+
+/* "A blocking batch send that stops early answers ACHAN_CLOSED,
+ * ACHAN_TIMEDOUT or ACHAN_EDEADLK with the count of what went in" */
+int
+ref_chan_send_many(struct ref_chan *m, uint64_t first, unsigned n,
+		unsigned *sent, int local)
+{
+	unsigned k;
+	int r;
+
+	for (k = 0; k < n; k++) {
+		if (!ref_chan_send_ready(m))
+			break;
+		r = ref_chan_try_send(m, first + k);
+		if (r != ACHAN_OK) {
+			*sent = k;
+			return r;
+		}
+	}
+	*sent = k;
+	if (k == n)
+		return ACHAN_OK;
+	return local ? ACHAN_EDEADLK : ACHAN_TIMEDOUT;
+}
+
+/* "recv_many waits for at least one value and never waits to fill the
+ * batch" */
+int
+ref_chan_recv_many(struct ref_chan *m, uint64_t *v, unsigned max,
+		unsigned *got, int local)
+{
+	if (max == 0) {
+		*got = 0;
+		return ACHAN_OK;
+	}
+	if (!ref_chan_recv_ready(m)) {
+		*got = 0;
+		return local ? ACHAN_EDEADLK : ACHAN_TIMEDOUT;
+	}
+	return ref_chan_try_recv_many(m, v, max, got);
+}
+
 /* --- futures -------------------------------------------------------------------- */
 
 /* A send attempted from scratch: complete, or register at the back. */

@@ -67,6 +67,26 @@ int ref_chan_stream_next_waits(const struct ref_chan *m, unsigned j);
 int ref_chan_stream_next(struct ref_chan *m, unsigned j, uint64_t *v,
 		int local);
 
+/*
+ * Batches (SEMANTICS.md "Batches"): "the same single operations in order".
+ * Values first, first + 1, ...; *sent / *got count what moved, v[] gets
+ * the values received.  n (max) 0 is ACHAN_OK with nothing moved.
+ * send_many / recv_many are the blocking forms where they would wait:
+ * ACHAN_EDEADLK (local) or ACHAN_TIMEDOUT (a deadline passed) with the
+ * count so far.
+ */
+int ref_chan_try_send_many(struct ref_chan *m, uint64_t first, unsigned n,
+		unsigned *sent);
+int ref_chan_try_send_all(struct ref_chan *m, uint64_t first, unsigned n);
+int ref_chan_try_recv_many(struct ref_chan *m, uint64_t *v, unsigned max,
+		unsigned *got);
+int ref_chan_send_many(struct ref_chan *m, uint64_t first, unsigned n,
+		unsigned *sent, int local);
+int ref_chan_recv_many(struct ref_chan *m, uint64_t *v, unsigned max,
+		unsigned *got, int local);
+/* Would send_many of n values return without waiting? */
+int ref_chan_send_many_ready(const struct ref_chan *m, unsigned n);
+
 int ref_chan_close(struct ref_chan *m);
 /* fini / destroy of an unpaired channel: ACHAN_EBUSY while futures are
  * registered, else ACHAN_OK (destructor on what is buffered). */
