@@ -681,11 +681,9 @@ batch_recv(unsigned max, int until, unsigned sel)
 	    &got) : achan_chan_recv_many(ch, barr(out, sel), max, &got);
 	FZ_EQ_ST(r, ref_chan_recv_many(&S.m, v, max, &mgot, S.local),
 	    "recv_many");
-	/* Open bug (fuzz/crashes/chan-recv-many-closed-count): thread-safe
-	 * bounded recv_many on a closed, drained channel answers CLOSED with
-	 * *got 1. */
-	if (r != ACHAN_CLOSED || fz_known_bugs())
-		FZ_EQ_U(got, mgot, "recv_many count");
+	/* fuzz/crashes/chan-recv-many-closed-count (fixed): CLOSED with
+	 * *got 1 on a closed, drained thread-safe channel */
+	FZ_EQ_U(got, mgot, "recv_many count");
 	check_values(out, v, mgot, "recv_many");
 }
 

@@ -393,8 +393,8 @@ achan__ring_count(const struct achan__ring *r, uint64_t tail, uint64_t head)
  * (emptied) and published (released) on its own stamp, as a single push
  * (take) does, so the other side sees the slots one by one, in order.
  *
- * ACHAN_OK with *moved (>= 1) values moved, or, when the first slot is not
- * ready, what a single push (take) answers there - which may move one value
+ * ACHAN_OK with *moved (>= 1) values moved, or (*moved 0), when the first
+ * slot is not ready, what a single push (take) answers there - which may move one value
  * after all, if the slot became ready meanwhile (then OK, 1).  `min`: claim
  * only if at least min slots are ready (all or nothing: min = n); fewer
  * answers ACHAN_FULL, or ACHAN__RING_INFLIGHT if the head leaves room for
@@ -418,6 +418,7 @@ achan__ring_push_many(struct achan__ring *r, const unsigned char *values,
 	size_t es = r->elem_size;
 	unsigned step = 0;
 
+	*moved = 0;
 	for (;;) {
 		if (achan__unlikely(tail & (r->mark | wait)))
 			return (tail & r->mark) ? ACHAN_CLOSED :
@@ -433,8 +434,10 @@ achan__ring_push_many(struct achan__ring *r, const unsigned char *values,
 		if (k == 0 && min <= 1) {
 			/* not free at the tail: a single push classifies it
 			 * (FULL, in flight, a stale tail) and may succeed */
-			*moved = 1;
-			return achan__ring_push_as(r, values, 0);
+			int one = achan__ring_push_as(r, values, 0);
+
+			*moved = one == ACHAN_OK;
+			return one;
 		}
 		if (k == 0 && achan__ring_dist(s, pos) > 0) {
 			/* a stale tail: another producer took pos */
@@ -482,6 +485,7 @@ achan__ring_take_many(struct achan__ring *r, unsigned char *out, uint64_t max,
 	size_t es = r->elem_size;
 	unsigned step = 0;
 
+	*moved = 0;
 	for (;;) {
 		for (k = 0, p = head; k < max; k++, p = achan__ring_next(r, p)) {
 			/* A2 (acquire), as in take: the value is visible */
@@ -493,8 +497,10 @@ achan__ring_take_many(struct achan__ring *r, unsigned char *out, uint64_t max,
 			/* nothing published at the head: a single take
 			 * classifies it (EMPTY, owed, closed, in flight, a
 			 * stale head) and may succeed */
-			*moved = 1;
-			return achan__ring_take(r, out, NULL, NULL);
+			int one = achan__ring_take(r, out, NULL, NULL);
+
+			*moved = one == ACHAN_OK;
+			return one;
 		}
 		/* S2 (seq_cst CAS), as in take: claims head .. p */
 		if (sync_cas(&r->head, &head, p, SEQ_CST)) {
