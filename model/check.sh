@@ -94,6 +94,14 @@ select_claim.pml BLIND_OR fail
 select_claim.pml OWN_FINAL_WINS fail
 select_claim.pml NO_SETTLE fail
 select_claim.pml SETTLE_FIRST fail
+batch_wake.pml OK pass
+batch_wake.pml CAP=3+OFF=2 pass
+batch_wake.pml NO_F2 pass
+batch_wake.pml PLAIN_UNLOCK pass
+batch_wake.pml BATCH_NO_WAKE fail
+batch_wake.pml WAKE_ONE fail
+batch_wake.pml D1_BEFORE_S1 fail
+batch_wake.pml NO_F2+PLAIN_UNLOCK fail
 '
 n=$(printf '%s\n' "$table" | grep -c .)
 

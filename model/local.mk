@@ -4,4 +4,5 @@ EXTRA_DIST += model/check.sh model/tso.pml \
 	model/chan_recv_wakeup.pml model/chan_send_wakeup.pml model/parker.pml \
 	model/waitq_handon.pml model/oneshot.pml \
 	model/handle_close.pml model/state_wait.pml model/wakelist_take.pml \
-	model/wakelist_append.pml model/select_claim.pml
+	model/wakelist_append.pml model/select_claim.pml \
+	model/batch_wake.pml
