@@ -81,7 +81,11 @@
  * one, and wakes at most one receiver per value with one lock; a batch take
  * likewise (one S2), then serves waiting senders once (one D2).  Each
  * value is therefore published (R1) and released (R2) exactly as a single
- * push or take would, and the argument above holds value by value.  A
+ * push or take would, and the argument above holds for the batch: its one
+ * S1 claims every slot before any publish, so "S1 before F2" covers them
+ * all, and its one D1, after the last publish, wakes up to k receivers -
+ * one per value, since each waiting receive may take a single value
+ * (model/batch_wake.pml; twins BATCH_NO_WAKE, WAKE_ONE, D1_BEFORE_S1).  A
  * waiting batch sender is one node of sendq: serving it moves its values
  * one by one (send_many_advance), so it keeps its place until its last
  * value is in, and the wait bit keeps every new send behind it.
@@ -89,7 +93,11 @@
  * Models of this protocol, checked by `make check` under x86-TSO store
  * buffers with a deliberately broken twin for each step of the argument:
  * model/chan_recv_wakeup.pml (F2, A3, waiting out an in-flight publish) and
- * model/chan_send_wakeup.pml (F2, A4, serving senders while there is room).
+ * model/chan_send_wakeup.pml (F2, A4, serving senders while there is room)
+ * and model/batch_wake.pml (a batch push's one S1 and one D1 waking up to
+ * k receivers; its twin NO_F2+PLAIN_UNLOCK shows that F2 is what C11
+ * needs: on x86 the unlock's exchange, before the receiver's second look,
+ * drains the store buffer as well).
  */
 #ifndef ACHAN_LIB_CHAN_IMPL_H
 #define ACHAN_LIB_CHAN_IMPL_H
