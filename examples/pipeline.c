@@ -31,15 +31,17 @@
  *
  * What batching gained, measured: the program prints its own rate (items
  * per second from starting the threads to draining `squares`).  Seven runs
- * of each mode, interleaved, in a plain build on a shared 2-core machine
- * (load average about 4), with
+ * of each mode, interleaved, in a plain build on the quiet 2-core VM
+ * (2026-12-07 07:06 UTC, load average 0.1), with
  *   for i in 1 2 3 4 5 6 7; do PIPELINE_BATCH=1 ./examples/pipeline;
  *       ./examples/pipeline; done
- * gave medians of 1.46 M items/s for single values (1.11 .. 1.69) and
- * 2.11 M items/s for batches of 32 (1.05 .. 3.82): about 1.4x, with a wide
- * spread.  The consumer took 30-32 values per receive, so the batches were
- * full.  The spread is the machine's: seven threads share two cores with
- * other work, and a run of 100000 items lasts only tens of milliseconds.
+ * gave medians of 4.89 M items/s for single values (2.84 .. 5.42) and
+ * 5.87 M items/s for batches of 32 (4.57 .. 7.31): about 1.2x.  The
+ * consumer took 29-31 values per receive, so the batches were full.  A run
+ * of 100000 items lasts about 15-20 ms, much of it starting and joining
+ * seven threads, which batching does not shorten; under load (average
+ * about 4, another session's figures) the medians were 1.46 and 2.11 M
+ * items/s (1.4x).
  *
  * The program checks that every value went through exactly once and exits
  * 0, or prints what went wrong and exits 1.
