@@ -72,6 +72,16 @@ static struct {
 	struct rfut *rf[NF];
 	struct strm *st[NS];		/* from first use to the end */
 	uint64_t next;			/* the last value sent */
+	/* batch futures (op 14 arg 15, next byte >= 0x80), in the slots
+	 * of the single ones: bs[i] / br[i] non-NULL while one lives */
+	struct bsfut {
+		struct achan_chan_send_many_future f;
+		unsigned char val[6 * FZ_MAX_ELEM];
+	} *bs[NF];
+	struct brfut {
+		struct achan_chan_recv_many_future f;
+		unsigned char out[6 * FZ_MAX_ELEM];
+	} *br[NF];
 	unsigned timeouts;		/* blocking calls that timed out */
 } S;
 
@@ -222,12 +232,18 @@ recv_start(unsigned i)
 	return 1;
 }
 
+static void bfut_op(unsigned b);
+
 static void
 send_poll(unsigned i)
 {
 	struct achan_waker w;
 	int r, mr;
 
+	if (S.bs[i] != NULL) {
+		bfut_op(0x80 | i);
+		return;
+	}
 	if (S.m.send[i].st == RF_FREE && !send_start(i))
 		return;
 	fz_op("send_poll", i, S.m.send[i].st == RF_FREE ? S.next : 0);
@@ -246,6 +262,10 @@ recv_poll(unsigned i)
 	uint64_t v = 0;
 	int r, mr;
 
+	if (S.br[i] != NULL) {
+		bfut_op(0x88 | i);
+		return;
+	}
 	if (S.m.recv[i].st == RF_FREE && !recv_start(i))
 		return;
 	fz_op("recv_poll", i, 0);
@@ -262,6 +282,10 @@ recv_poll(unsigned i)
 static void
 send_cancel(unsigned i)
 {
+	if (S.bs[i] != NULL) {
+		bfut_op(0x90 | i);
+		return;
+	}
 	if (S.m.send[i].st == RF_FREE && !send_start(i))
 		return;
 	fz_op("send_cancel", i, 0);
@@ -279,6 +303,10 @@ recv_cancel(unsigned i)
 	uint64_t v = 0;
 	int r;
 
+	if (S.br[i] != NULL) {
+		bfut_op(0x98 | i);
+		return;
+	}
 	if (S.m.recv[i].st == RF_FREE && !recv_start(i))
 		return;
 	fz_op("recv_cancel", i, 0);
@@ -439,6 +467,24 @@ in_wake(unsigned slot)
 		 * keeps waiting. */
 		FZ_EQ_ST(achan_chan_stream_cancel(&st->s), ACHAN_EINVAL,
 		    "stream cancel from its own wake");
+		return;
+	}
+	if (slot < NF ? S.bs[slot] != NULL : S.br[slot - NF] != NULL) {
+		size_t c;
+
+		if (slot < NF) {
+			FZ_EQ_ST(achan_chan_send_many_poll(&S.bs[slot]->f, &w,
+			    &c), ACHAN_EINVAL, "send_many poll from its wake");
+			FZ_EQ_ST(achan_chan_send_many_cancel(&S.bs[slot]->f,
+			    &c), ACHAN_EINVAL, "send_many cancel from its wake");
+		} else {
+			FZ_EQ_ST(achan_chan_recv_many_poll(&S.br[slot - NF]->f,
+			    &w, &c), ACHAN_EINVAL,
+			    "recv_many poll from its wake");
+			FZ_EQ_ST(achan_chan_recv_many_cancel(
+			    &S.br[slot - NF]->f, &c), ACHAN_EINVAL,
+			    "recv_many cancel from its wake");
+		}
 		return;
 	}
 	if (slot < NF ? S.sf[slot] == NULL : S.rf[slot - NF] == NULL)
@@ -736,7 +782,136 @@ batch_op(unsigned arg, struct fz_in *in)
 	case 4: batch_send(n, 1, sel); break;
 	case 5: batch_recv(n, 0, sel); break;
 	case 6: batch_recv(n, 1, sel); break;
-	default: batch_bad(sel); break;
+	default:
+		if (b & 0x80)
+			bfut_op(b);
+		else
+			batch_bad(sel);
+		break;
+	}
+}
+
+/*
+ * A batch future (op 14 arg 15, next byte b >= 0x80): bits 0-2 the slot,
+ * bit 3 receive, bit 4 cancel, bits 5-6 its size - 1 (n or max 1..4).
+ * It takes the slot of the single future of its side; a slot holding a
+ * single future is left alone.  Wakes are checked as for single futures.
+ */
+static void
+bfut_op(unsigned b)
+{
+	unsigned i = b & 7, rx = (b >> 3) & 1, cn = (b >> 4) & 1;
+	unsigned n = ((b >> 5) & 3) + 1, mc = 0, k;
+	uint64_t mv[8];
+	struct achan_waker w;
+	struct achan_chan *ch;
+	size_t c = 99;
+	int r, mr;
+
+	if (rx ? S.br[i] == NULL && S.m.recv[i].st != RF_FREE :
+	    S.bs[i] == NULL && S.m.send[i].st != RF_FREE)
+		return;
+	if (rx ? S.br[i] == NULL : S.bs[i] == NULL) {
+		ch = chan();
+		if (ch == NULL)
+			return;
+		if (rx) {
+			S.br[i] = calloc(1, sizeof(*S.br[i]));
+			if (S.br[i] == NULL)
+				abort();
+			FZ_EQ_ST(achan_chan_recv_many_future_init(&S.br[i]->f,
+			    ch, vbuf(S.br[i]->out), n), ACHAN_OK,
+			    "recv_many future init");
+			S.m.bmax[i] = n;
+			fz_wakes[RSLOT(i)] = 0;
+		} else {
+			S.bs[i] = calloc(1, sizeof(*S.bs[i]));
+			if (S.bs[i] == NULL)
+				abort();
+			S.m.bn[i] = n;
+			S.m.send[i].value = S.next + 1;
+			for (k = 0; k < n; k++)
+				fz_encode(S.bs[i]->val + k * S.esz, S.esz,
+				    ++S.next);
+			FZ_EQ_ST(achan_chan_send_many_future_init(&S.bs[i]->f,
+			    ch, vbuf(S.bs[i]->val), n), ACHAN_OK,
+			    "send_many future init");
+			fz_wakes[i] = 0;
+		}
+		if (cn) {
+			/* never polled: CANCELLED, 0 */
+			fz_op(rx ? "recv_many_cancel(fresh)" :
+			    "send_many_cancel(fresh)", i, n);
+			r = rx ? achan_chan_recv_many_cancel(&S.br[i]->f, &c) :
+			    achan_chan_send_many_cancel(&S.bs[i]->f, &c);
+			FZ_EQ_ST(r, ACHAN_CANCELLED, "fresh batch cancel");
+			FZ_EQ_U(c, 0, "fresh batch cancel count");
+			if (rx)
+				S.m.recv[i].wakes = 0;
+			else
+				S.m.send[i].wakes = 0;
+			if (rx) {
+				free(S.br[i]);
+				S.br[i] = NULL;
+			} else {
+				free(S.bs[i]);
+				S.bs[i] = NULL;
+			}
+			return;
+		}
+	}
+	if (!rx) {
+		fz_op(cn ? "send_many_cancel" : "send_many_poll", i,
+		    S.m.send[i].st == RF_FREE ? S.m.bn[i] : 0);
+		w = fz_waker(i);
+		if (cn) {
+			r = achan_chan_send_many_cancel(&S.bs[i]->f, &c);
+			mr = ref_chan_send_many_cancel(&S.m, i, &mc);
+		} else {
+			r = achan_chan_send_many_poll(&S.bs[i]->f, &w, &c);
+			mr = ref_chan_send_many_poll(&S.m, i,
+			    S.m.send[i].value, S.m.bn[i], &mc);
+		}
+		FZ_EQ_ST(r, mr, cn ? "send_many cancel" : "send_many poll");
+		FZ_EQ_U(c, mc, "send_many count");
+		if (r != ACHAN_PENDING) {
+			FZ_EQ_ST(achan_chan_send_many_poll(&S.bs[i]->f, &w,
+			    &c), ACHAN_EINVAL, "send_many poll after finish");
+			FZ_EQ_ST(achan_chan_send_many_cancel(&S.bs[i]->f, &c),
+			    S.m.send[i].result == ACHAN_OK ? ACHAN_OK :
+			    ACHAN_CANCELLED, "send_many cancel after finish");
+			S.m.send[i].st = RF_FREE;
+			S.m.bsend[i] = 0;
+			free(S.bs[i]);
+			S.bs[i] = NULL;
+		}
+		return;
+	}
+	fz_op(cn ? "recv_many_cancel" : "recv_many_poll", i, S.m.bmax[i]);
+	w = fz_waker(RSLOT(i));
+	if (cn) {
+		r = achan_chan_recv_many_cancel(&S.br[i]->f, &c);
+		mr = ref_chan_recv_many_cancel(&S.m, i, &mc);
+	} else {
+		r = achan_chan_recv_many_poll(&S.br[i]->f, &w, &c);
+		mr = ref_chan_recv_many_poll(&S.m, i, S.m.bmax[i], &mc);
+	}
+	FZ_EQ_ST(r, mr, cn ? "recv_many cancel" : "recv_many poll");
+	FZ_EQ_U(c, mc, "recv_many count");
+	for (k = 0; k < mc && r == ACHAN_OK; k++)
+		mv[k] = S.m.bval[i][k];
+	if (r == ACHAN_OK)
+		check_values(S.br[i]->out, mv, mc, "recv_many future");
+	if (r != ACHAN_PENDING) {
+		FZ_EQ_ST(achan_chan_recv_many_poll(&S.br[i]->f, &w, &c),
+		    ACHAN_EINVAL, "recv_many poll after finish");
+		FZ_EQ_ST(achan_chan_recv_many_cancel(&S.br[i]->f, &c),
+		    S.m.recv[i].result == ACHAN_OK ? ACHAN_OK :
+		    ACHAN_CANCELLED, "recv_many cancel after finish");
+		S.m.recv[i].st = RF_FREE;
+		S.m.brecv[i] = 0;
+		free(S.br[i]);
+		S.br[i] = NULL;
 	}
 }
 
@@ -835,10 +1010,10 @@ bad_args(unsigned arg)
 		FZ_EQ_ST(achan_chan_try_recv(ch, NULL), ACHAN_EINVAL,
 		    "try_recv(NULL)");
 	}
-	if (ref_registered(&S.m.send[i]))
+	if (ref_registered(&S.m.send[i]) && S.bs[i] == NULL)
 		FZ_EQ_ST(achan_chan_send_poll(&S.sf[i]->f, &nowake),
 		    ACHAN_EINVAL, "send poll with a NULL wake");
-	if (ref_registered(&S.m.recv[i]))
+	if (ref_registered(&S.m.recv[i]) && S.br[i] == NULL)
 		FZ_EQ_ST(achan_chan_recv_poll(&S.rf[i]->f, NULL), ACHAN_EINVAL,
 		    "recv poll with a NULL waker");
 }

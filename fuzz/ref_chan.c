@@ -89,6 +89,21 @@ serve_senders(struct ref_chan *m, int self)
 
 	while (k < m->sendq.n && m->len < m->cap) {
 		s = m->sendq.slot[k];
+		if (s < REF_CHAN_FUTS && m->bsend[s] &&
+		    m->send[s].st == RF_QUEUED) {
+			/* a batch sender keeps its place until its last
+			 * value is in */
+			uint64_t bv = m->send[s].value + m->bsent[s]++;
+			if (m->bsent[s] == m->bn[s]) {
+				(void)ref_q_take(&m->sendq, k);
+				if ((int)s == self)
+					done = 1;
+				else
+					ref_wake(&m->send[s], RF_DONE);
+			}
+			store(m, bv);
+			continue;
+		}
 		if ((int)s == self) {
 			(void)ref_q_take(&m->sendq, k);
 			store(m, m->send[s].value);
@@ -184,9 +199,23 @@ static int
 take_from_sender(struct ref_chan *m, uint64_t *v)
 {
 	int s = partner(&m->sendq, m->send, 1);
+	unsigned k;
 
 	if (s < 0)
 		return 0;
+	if (s < REF_CHAN_FUTS && m->bsend[s]) {
+		*v = m->send[s].value + m->bsent[s]++;
+		if (m->bsent[s] < m->bn[s]) {
+			/* keeps its place: back at the front */
+			ref_q_push(&m->sendq, (unsigned)s);
+			for (k = m->sendq.n - 1; k > 0; k--)
+				m->sendq.slot[k] = m->sendq.slot[k - 1];
+			m->sendq.slot[0] = (unsigned)s;
+		} else {
+			ref_wake(&m->send[s], RF_DONE);
+		}
+		return 1;
+	}
 	ref_wake(&m->send[s], RF_DONE);
 	*v = m->send[s].value;
 	return 1;
@@ -419,6 +448,8 @@ ref_chan_send_poll(struct ref_chan *m, unsigned i, uint64_t v)
 		/* "poll after ACHAN_OK/ACHAN_CLOSED is ... ACHAN_EINVAL" */
 		return ACHAN_EINVAL;
 	case RF_FREE:
+		if (i < REF_CHAN_FUTS)
+			m->bsend[i] = 0;
 		f->value = v;
 		f->wakes = 0;
 		f->code = i;
@@ -479,6 +510,8 @@ ref_chan_recv_poll(struct ref_chan *m, unsigned i, uint64_t *v)
 	case RF_FINISHED:
 		return ACHAN_EINVAL;
 	case RF_FREE:
+		if (i < REF_CHAN_FUTS)
+			m->brecv[i] = 0;
 		f->wakes = 0;
 		f->code = 1u << 8 | i;
 		r = recv_attempt(m, i);
@@ -564,6 +597,177 @@ ref_chan_recv_cancel(struct ref_chan *m, unsigned i, uint64_t *v)
 
 	if (r == ACHAN_OK)
 		*v = m->recv[i].value;
+	return r;
+}
+
+/* --- batch futures ------------------------------------------------------- */
+
+static int
+send_many_attempt(struct ref_chan *m, unsigned i)
+{
+	struct ref_fut *f = &m->send[i];
+
+	if (m->closed)
+		return ref_finish(f, ACHAN_CLOSED);
+	if (m->cap == 0)
+		while (m->bsent[i] < m->bn[i] &&
+		    hand_to_receiver(m, f->value + m->bsent[i]))
+			m->bsent[i]++;
+	else if (m->sendq.n == 0)
+		while (m->bsent[i] < m->bn[i] && m->len < m->cap)
+			store(m, f->value + m->bsent[i]++);
+	if (m->bsent[i] == m->bn[i])
+		return ref_finish(f, ACHAN_OK);
+	f->st = RF_QUEUED;
+	ref_q_push(&m->sendq, i);
+	if (m->cap > 0 && serve_senders(m, (int)i))
+		return ref_finish(f, ACHAN_OK);
+	return ACHAN_PENDING;
+}
+
+int
+ref_chan_send_many_poll(struct ref_chan *m, unsigned i, uint64_t first,
+		unsigned n, unsigned *sent)
+{
+	struct ref_fut *f = &m->send[i];
+	int r;
+
+	switch (f->st) {
+	case RF_FINISHED:
+		r = ACHAN_EINVAL;
+		break;
+	case RF_FREE:
+		m->bsend[i] = 1;
+		m->bn[i] = n;
+		m->bsent[i] = 0;
+		f->value = first;
+		f->wakes = 0;
+		f->code = i;
+		r = send_many_attempt(m, i);
+		break;
+	case RF_QUEUED:
+		if (m->cap > 0 && serve_senders(m, (int)i)) {
+			r = ref_finish(f, ACHAN_OK);
+			break;
+		}
+		if (m->cap == 0 && m->sendq.slot[0] == i)
+			while (m->bsent[i] < m->bn[i] &&
+			    hand_to_receiver(m, f->value + m->bsent[i]))
+				m->bsent[i]++;
+		if (m->bsent[i] == m->bn[i]) {
+			ref_q_remove(&m->sendq, i);
+			r = ref_finish(f, ACHAN_OK);
+		} else {
+			r = ACHAN_PENDING;
+		}
+		break;
+	case RF_DONE:
+		r = ref_finish(f, ACHAN_OK);
+		break;
+	case RF_CLOSED:
+		r = ref_finish(f, ACHAN_CLOSED);
+		break;
+	default:
+		r = send_many_attempt(m, i);
+		break;
+	}
+	*sent = m->bsent[i];
+	check_free(m);
+	return r;
+}
+
+int
+ref_chan_send_many_cancel(struct ref_chan *m, unsigned i, unsigned *sent)
+{
+	int r;
+
+	if (m->send[i].st == RF_FREE) {
+		*sent = 0;
+		return ACHAN_CANCELLED;
+	}
+	r = cancel(m, &m->send[i], i, &m->sendq, m->send);
+	*sent = m->bsent[i];
+	if (r != ACHAN_OK && m->bsent[i] == m->bn[i])
+		r = ACHAN_OK;
+	if (r == ACHAN_OK && m->bsent[i] != m->bn[i])
+		r = ACHAN_CANCELLED;
+	return r;
+}
+
+static int
+recv_many_attempt(struct ref_chan *m, unsigned i)
+{
+	struct ref_fut *f = &m->recv[i];
+
+	(void)ref_chan_try_recv_many(m, m->bval[i], m->bmax[i], &m->bgot[i]);
+	if (m->bgot[i] > 0)
+		return ref_finish(f, ACHAN_OK);
+	if (m->closed)
+		return ref_finish(f, ACHAN_CLOSED);
+	f->st = RF_QUEUED;
+	ref_q_push(&m->recvq, i);
+	return ACHAN_PENDING;
+}
+
+int
+ref_chan_recv_many_poll(struct ref_chan *m, unsigned i, unsigned max,
+		unsigned *got)
+{
+	struct ref_fut *f = &m->recv[i];
+	int r;
+
+	switch (f->st) {
+	case RF_FINISHED:
+		*got = 0;
+		return ACHAN_EINVAL;
+	case RF_FREE:
+		m->brecv[i] = 1;
+		m->bmax[i] = max;
+		m->bgot[i] = 0;
+		f->wakes = 0;
+		f->code = 1u << 8 | i;
+		r = recv_many_attempt(m, i);
+		break;
+	case RF_QUEUED:
+		if (m->cap > 0 && m->len == 0 && m->sendq.n > 0)
+			(void)serve_senders(m, -1);
+		if (m->cap > 0 ? m->len > 0 : partner(&m->sendq, m->send, 0)
+		    >= 0) {
+			ref_q_remove(&m->recvq, i);
+			r = recv_many_attempt(m, i);
+		} else {
+			r = ACHAN_PENDING;
+		}
+		break;
+	case RF_DONE:
+		m->bval[i][0] = f->value;
+		m->bgot[i] = 1;
+		r = ref_finish(f, ACHAN_OK);
+		break;
+	default:
+		r = recv_many_attempt(m, i);
+		break;
+	}
+	*got = r == ACHAN_OK ? m->bgot[i] : 0;
+	check_free(m);
+	return r;
+}
+
+int
+ref_chan_recv_many_cancel(struct ref_chan *m, unsigned i, unsigned *got)
+{
+	int r;
+
+	if (m->recv[i].st == RF_FREE) {
+		*got = 0;
+		return ACHAN_CANCELLED;
+	}
+	if (m->recv[i].st == RF_DONE) {
+		m->bval[i][0] = m->recv[i].value;
+		m->bgot[i] = 1;
+	}
+	r = cancel(m, &m->recv[i], i, &m->recvq, m->recv);
+	*got = r == ACHAN_OK ? m->bgot[i] : 0;
 	return r;
 }
 

@@ -36,6 +36,12 @@ struct ref_chan {
 	int paired;
 	int tx[REF_CHAN_HANDLES], rx[REF_CHAN_HANDLES];
 	int freed;	/* paired: the last handle and future are gone */
+	/* batch futures in slots 0..REF_CHAN_FUTS-1: send-many (n values
+	 * from send[i].value, bsent gone in), recv-many (up to bmax) */
+	int bsend[REF_CHAN_FUTS], brecv[REF_CHAN_FUTS];
+	unsigned bn[REF_CHAN_FUTS], bsent[REF_CHAN_FUTS];
+	unsigned bmax[REF_CHAN_FUTS], bgot[REF_CHAN_FUTS];
+	uint64_t bval[REF_CHAN_FUTS][8];
 };
 
 void ref_chan_init(struct ref_chan *m, unsigned cap, int paired);
@@ -86,6 +92,15 @@ int ref_chan_recv_many(struct ref_chan *m, uint64_t *v, unsigned max,
 		unsigned *got, int local);
 /* Would send_many of n values return without waiting? */
 int ref_chan_send_many_ready(const struct ref_chan *m, unsigned n);
+
+/* Batch futures (chan.h "Batch futures"): n / max 1..6. */
+int ref_chan_send_many_poll(struct ref_chan *m, unsigned i, uint64_t first,
+		unsigned n, unsigned *sent);
+int ref_chan_send_many_cancel(struct ref_chan *m, unsigned i,
+		unsigned *sent);
+int ref_chan_recv_many_poll(struct ref_chan *m, unsigned i, unsigned max,
+		unsigned *got);
+int ref_chan_recv_many_cancel(struct ref_chan *m, unsigned i, unsigned *got);
 
 int ref_chan_close(struct ref_chan *m);
 /* fini / destroy of an unpaired channel: ACHAN_EBUSY while futures are
