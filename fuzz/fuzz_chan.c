@@ -25,7 +25,9 @@
  *              try_send_all, try_recv_many, send_many, send_many_until,
  *              recv_many, recv_many_until, bad batch arguments); the
  *              next byte: bits 0-2 its size % 7, bit 3 NULL arrays for
- *              elem_size 0
+ *              elem_size 0.  Argument 15 with a next byte >= 0x80 is a
+ *              batch future instead (bfut_op: slot, send or recv many,
+ *              poll or cancel, n or max 1..4)
  *           Future slots are 0..7; two streams.  A blocking call is made
  *           where it returns at once, or on a local channel (EDEADLK);
  *           otherwise its deadline twin with a past deadline (TIMEDOUT).
